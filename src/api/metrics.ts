@@ -1,0 +1,63 @@
+import type { FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Database } from '../store/schema.js';
+import { countDeadLetters } from '../store/dead-letters.js';
+import { countRunningJobs } from '../store/jobs.js';
+
+/** Prometheus metrics for one server: request counts and latency, plus figures read from the store at scrape time. */
+export function installMetrics(app: FastifyInstance, db: Kysely<Database>): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'mizugiwa_' });
+
+  const requests = new Counter({
+    name: 'mizugiwa_http_requests_total',
+    help: 'HTTP requests answered, by route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'mizugiwa_http_request_duration_seconds',
+    help: 'HTTP request latency',
+    labelNames: ['method', 'route'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'mizugiwa_dead_letters',
+    help: 'Records parsers could not read, by source, format and state (pending or replayed)',
+    labelNames: ['source', 'format', 'state'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const row of await countDeadLetters(db)) {
+        this.set({ source: row.source, format: row.format, state: 'pending' }, row.pending);
+        this.set({ source: row.source, format: row.format, state: 'replayed' }, row.replayed);
+      }
+    },
+  });
+  new Gauge({
+    name: 'mizugiwa_jobs_running',
+    help: 'Jobs running now',
+    registers: [registry],
+    async collect() {
+      this.set(await countRunningJobs(db));
+    },
+  });
+  new Gauge({
+    name: 'mizugiwa_audit_entries',
+    help: 'Entries in the audit chain',
+    registers: [registry],
+    async collect() {
+      const head = await db.selectFrom('auditHead').select('seq').where('id', '=', 1).executeTakeFirst();
+      this.set(Number(head?.seq ?? 0));
+    },
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    requests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    duration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+  });
+  return registry;
+}

@@ -1,0 +1,35 @@
+import { createHash } from 'node:crypto';
+
+/** The fields of an audit entry that its hash covers: all of them but the hash itself. */
+export type ChainedFields = {
+  id: number;
+  at: string;
+  actor: string;
+  action: string;
+  target: string | null;
+  purpose: string | null;
+  requestId: string | null;
+  detail: string | null;
+  prevHash: string;
+};
+
+export const GENESIS_HASH = '0'.repeat(64);
+
+/**
+ * sha256 over a fixed-order JSON array of the fields. JSON (not a joined string) so that no
+ * field's content can be shifted into its neighbour and keep the same hash.
+ */
+export function entryHash(e: ChainedFields): string {
+  const canonical = JSON.stringify([
+    e.id,
+    e.at,
+    e.actor,
+    e.action,
+    e.target,
+    e.purpose,
+    e.requestId,
+    e.detail,
+    e.prevHash,
+  ]);
+  return createHash('sha256').update(canonical).digest('hex');
+}

@@ -1,0 +1,18 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../config/index.js';
+import { startServer, stopOnSignals } from '../lifecycle/serve.js';
+import { createLogger } from '../log.js';
+import { withConfigOption } from './context.js';
+
+export function registerServeCommand(program: Command): void {
+  withConfigOption(program.command('serve'))
+    .description('run the server: web UI, API and scheduled jobs (embedded SQLite unless database.url says otherwise)')
+    .action(async (opts: { config?: string }) => {
+      const { config, file, warnings } = loadConfig({ file: opts.config });
+      const log = createLogger(config);
+      for (const w of warnings) log.warn(w);
+      log.info({ config: file ?? 'built-in defaults' }, 'configuration loaded');
+      const server = await startServer(config, log);
+      await stopOnSignals(server, log);
+    });
+}

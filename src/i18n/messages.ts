@@ -1,0 +1,85 @@
+// Every message a person reads from the API or CLI, in English and Japanese. The web UI has its own
+// dictionaries (web/src/i18n); notices and the block page will have theirs.
+
+const en = {
+  'auth.required': 'Sign in or send an API token (Authorization: Bearer …).',
+  'auth.invalid_credentials': 'The user name or password is wrong.',
+  'auth.invalid_token': 'The API token is unknown, revoked or expired.',
+  'auth.session_expired': 'Your session has ended. Sign in again.',
+  'auth.forbidden': 'Your role ({role}) may not do this; it needs the "{permission}" permission.',
+  'auth.csrf': 'The request is missing its CSRF token (header x-csrf-token). Reload the page and try again.',
+  'auth.disabled': 'This user is disabled.',
+  'auth.wrong_current_password': 'The current password is wrong.',
+  'auth.password_weak': 'The new password is too short: it needs at least {min} characters.',
+  'auth.must_change_password': 'Change your one-time password before doing anything else.',
+  'user.exists': 'A user named "{username}" already exists.',
+  'user.not_found': 'There is no user named "{username}".',
+  'user.bad_name': 'User names are 2–64 letters, digits, ".", "_" or "-", starting with a letter or digit.',
+  'user.last_admin': 'This is the last active admin; add another admin before disabling or demoting it.',
+  'token.not_found': 'There is no API token with id {id}.',
+  'token.bad_expiry': 'The expiry must be a future time (ISO 8601) or a duration such as 30d or 12h.',
+  'subscriber.purpose_required': 'Reading subscriber data needs a purpose (at least 5 characters), and is recorded.',
+  'subscriber.not_found': 'There is no subscriber with id "{id}".',
+  'deadletter.not_found': 'There is no dead letter with id {id}.',
+  'deadletter.no_replayer': 'No parser named "{format}" is loaded, so dead letters of that format cannot be replayed yet.',
+  'job.not_found': 'There is no job with id {id}.',
+  'request.invalid': 'The request is not valid: {detail}',
+  'request.not_found': 'There is no such API route: {method} {url}.',
+  'server.error': 'Something went wrong on the server; the log has the details (request id {requestId}).',
+} as const;
+
+export type MessageKey = keyof typeof en;
+
+const ja: Record<MessageKey, string> = {
+  'auth.required': 'ログインするか、API トークン（Authorization: Bearer …）を送ってください。',
+  'auth.invalid_credentials': 'ユーザー名またはパスワードが違います。',
+  'auth.invalid_token': 'API トークンが不明か、失効または期限切れです。',
+  'auth.session_expired': 'セッションが終了しました。もう一度ログインしてください。',
+  'auth.forbidden': 'あなたのロール（{role}）ではこの操作はできません。「{permission}」権限が必要です。',
+  'auth.csrf': 'CSRF トークン（x-csrf-token ヘッダー）がありません。ページを再読み込みしてやり直してください。',
+  'auth.disabled': 'このユーザーは無効化されています。',
+  'auth.wrong_current_password': '現在のパスワードが違います。',
+  'auth.password_weak': '新しいパスワードが短すぎます。{min} 文字以上にしてください。',
+  'auth.must_change_password': 'まず一時パスワードを変更してください。',
+  'user.exists': 'ユーザー「{username}」は既に存在します。',
+  'user.not_found': 'ユーザー「{username}」は存在しません。',
+  'user.bad_name': 'ユーザー名は英数字・「.」「_」「-」の 2～64 文字で、英数字で始めてください。',
+  'user.last_admin': '有効な管理者はこのユーザーだけです。先に別の管理者を追加してください。',
+  'token.not_found': 'ID {id} の API トークンはありません。',
+  'token.bad_expiry': '有効期限は未来の日時（ISO 8601）か、30d・12h のような期間で指定してください。',
+  'subscriber.purpose_required': '加入者情報の参照には目的（5 文字以上）の入力が必要で、記録されます。',
+  'subscriber.not_found': 'ID「{id}」の加入者はいません。',
+  'deadletter.not_found': 'ID {id} のデッドレターはありません。',
+  'deadletter.no_replayer': '形式「{format}」のパーサーが読み込まれていないため、再処理できません。',
+  'job.not_found': 'ID {id} のジョブはありません。',
+  'request.invalid': 'リクエストが正しくありません: {detail}',
+  'request.not_found': 'その API はありません: {method} {url}',
+  'server.error': 'サーバーでエラーが発生しました。詳細はログにあります（リクエスト ID {requestId}）。',
+};
+
+export type Locale = 'en' | 'ja';
+const catalogs: Record<Locale, Record<MessageKey, string>> = { en, ja };
+
+export function message(key: MessageKey, locale: Locale, params: Record<string, string | number> = {}): string {
+  return catalogs[locale][key].replace(/\{(\w+)\}/g, (m, name: string) =>
+    name in params ? String(params[name]) : m,
+  );
+}
+
+/** The best of ja/en for an Accept-Language header or a LANG variable; English when neither fits. */
+export function pickLocale(header: string | undefined): Locale {
+  if (!header) return 'en';
+  const ranked = header
+    .split(',')
+    .map((part) => {
+      const [tag = '', ...rest] = part.trim().split(';');
+      const q = rest.map((r) => /^q=([\d.]+)$/.exec(r.trim())).find(Boolean);
+      return { tag: tag.toLowerCase(), q: q ? Number(q[1]) : 1 };
+    })
+    .sort((a, b) => b.q - a.q);
+  for (const { tag } of ranked) {
+    if (tag.startsWith('ja')) return 'ja';
+    if (tag.startsWith('en')) return 'en';
+  }
+  return 'en';
+}

@@ -1,0 +1,22 @@
+import type { Kysely } from 'kysely';
+import type { Config } from '../config/index.js';
+import { purgeExpiredSessions } from '../auth/sessions.js';
+import type { Database } from '../store/schema.js';
+import { deleteDeadLetters } from '../store/dead-letters.js';
+import { deleteFinishedJobs } from '../store/jobs.js';
+
+export type HousekeepingResult = { sessions: number; deadLetters: number; jobs: number };
+
+/** The daily clean-up: ended sessions, dead letters past retention, old finished jobs. The audit trail is never pruned. */
+export async function housekeeping(
+  db: Kysely<Database>,
+  config: Pick<Config, 'deadletter' | 'jobs'>,
+  now = new Date(),
+): Promise<HousekeepingResult> {
+  const daysAgo = (days: number) => new Date(now.getTime() - days * 86_400_000).toISOString();
+  return {
+    sessions: await purgeExpiredSessions(db),
+    deadLetters: await deleteDeadLetters(db, { receivedBefore: daysAgo(config.deadletter.retention_days) }),
+    jobs: await deleteFinishedJobs(db, daysAgo(config.jobs.history_days)),
+  };
+}

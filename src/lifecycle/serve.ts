@@ -1,0 +1,120 @@
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../api/server.js';
+import { ensureFirstAdmin } from '../auth/users.js';
+import { parseListen, type Config } from '../config/index.js';
+import { housekeeping } from '../jobs/housekeeping.js';
+import { cancelAllJobs } from '../jobs/run.js';
+import { startScheduler, type Scheduler } from '../jobs/scheduler.js';
+import type { Logger } from '../log.js';
+import { migrate } from '../store/migrate.js';
+import { failStaleJobs } from '../store/jobs.js';
+import { openStore, type Store } from '../store/open.js';
+import { acquireInstanceLock, type InstanceLock } from './instance-lock.js';
+
+export type RunningServer = {
+  url: string;
+  app: FastifyInstance;
+  store: Store;
+  /** Stops accepting, lets in-flight requests and writes finish, then closes the store. Idempotent. */
+  stop(reason: string): Promise<void>;
+};
+
+const SHUTDOWN_GRACE_MS = 10_000;
+
+/** Everything `mizugiwa serve` starts, in order; and the reverse on stop. */
+export async function startServer(
+  config: Config,
+  log: Logger,
+  print: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
+): Promise<RunningServer> {
+  const store = await openStore(config);
+  let lock: InstanceLock | undefined;
+  let scheduler: Scheduler | undefined;
+  let app: FastifyInstance | undefined;
+  try {
+    if (store.sqliteFile) lock = acquireInstanceLock(store.sqliteFile);
+    const { applied } = await migrate(store);
+    if (applied.length) log.info({ applied, store: store.location }, 'database migrated');
+    const interrupted = await failStaleJobs(store.db, 120_000);
+    if (interrupted) log.warn({ interrupted }, 'marked jobs left running by a stopped process as failed');
+
+    const password = await ensureFirstAdmin(store.db);
+    app = await buildApp({ store, config, log });
+    const { host, port } = parseListen(config.http.listen)!;
+    await app.listen({ host, port });
+    const address = app.server.address();
+    const boundPort = typeof address === 'object' && address ? address.port : port;
+    const url = `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
+
+    if (password) printFirstAdmin(print, password, url);
+    scheduler = startScheduler(
+      [{ name: 'housekeeping', cron: config.jobs.housekeeping_cron, run: () => housekeeping(store.db, config) }],
+      log,
+    );
+    print(`Mizugiwa is listening on ${url} (web UI, API, docs at ${url}/api/docs) — store: ${store.location}`);
+    log.info({ url, store: store.location }, 'server started');
+
+    let stopping: Promise<void> | undefined;
+    const running = app;
+    const stop = (reason: string): Promise<void> => {
+      stopping ??= (async () => {
+        log.info({ reason }, 'stopping');
+        scheduler?.stop();
+        const closing = running.close();
+        const cancelled = await cancelAllJobs();
+        if (cancelled) log.info({ cancelled }, 'cancelled running jobs');
+        const timer = setTimeout(() => {
+          log.warn('in-flight requests did not finish in time; closing connections');
+          running.server.closeAllConnections();
+        }, SHUTDOWN_GRACE_MS);
+        await closing;
+        clearTimeout(timer);
+        await store.close();
+        lock?.release();
+        log.info('stopped');
+      })();
+      return stopping;
+    };
+    return { url, app, store, stop };
+  } catch (err) {
+    scheduler?.stop();
+    await app?.close().catch(() => undefined);
+    await store.close().catch(() => undefined);
+    lock?.release();
+    throw err;
+  }
+}
+
+function printFirstAdmin(print: (line: string) => void, password: string, url: string): void {
+  print('');
+  print('  First start: created the user "admin".');
+  print(`  One-time password: ${password}`);
+  print(`  Sign in at ${url} — you will be asked to choose a new password (or run: mizugiwa user passwd admin).`);
+  print('  This password is shown only now.');
+  print('  初回起動: ユーザー「admin」を作成しました。');
+  print(`  一時パスワード: ${password}`);
+  print(`  ${url} でログインすると新しいパスワードの設定を求められます（または mizugiwa user passwd admin）。`);
+  print('  このパスワードは今回しか表示されません。');
+  print('');
+}
+
+/** Stops the server on SIGINT/SIGTERM; a second signal while stopping exits at once. */
+export function stopOnSignals(server: RunningServer, log: Logger): Promise<void> {
+  return new Promise((resolve) => {
+    let signalled = false;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (signalled) {
+        log.warn({ signal }, 'second signal: exiting without waiting');
+        process.exit(130);
+      }
+      signalled = true;
+      server.stop(signal).then(resolve, (err: unknown) => {
+        log.error({ err }, 'error while stopping');
+        process.exitCode = 1;
+        resolve();
+      });
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}

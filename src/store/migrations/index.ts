@@ -1,0 +1,5 @@
+import type { Migration } from './dialect.js';
+import { foundation } from './0001-foundation.js';
+
+/** Every migration, in order. Append; never edit one that has shipped. */
+export const MIGRATIONS: readonly Migration[] = [foundation];

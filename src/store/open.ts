@@ -1,0 +1,101 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { CamelCasePlugin, Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { Config } from '../config/index.js';
+import type { Database } from './schema.js';
+import type { DialectName } from './migrations/dialect.js';
+
+export type Store = {
+  db: Kysely<Database>;
+  dialect: DialectName;
+  /** Where the data lives, for logs and messages (no password). */
+  location: string;
+  /** The SQLite file, when the store is SQLite: the instance lock is taken beside it. */
+  sqliteFile?: string;
+  close(): Promise<void>;
+};
+
+// PostgreSQL returns int8 (bigserial ids, counts) as strings; every such value here fits a double.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+
+export const SQLITE_FILE_NAME = 'mizugiwa.db';
+
+/** Opens the configured store: the embedded SQLite in data_dir by default, or PostgreSQL. */
+export async function openStore(config: Pick<Config, 'data_dir' | 'database'>): Promise<Store> {
+  const url = config.database.url;
+  if (url.startsWith('postgres:') || url.startsWith('postgresql:')) {
+    return openPostgres(url, config.database.schema, config.database.pool_size);
+  }
+  const file = url.startsWith('sqlite:')
+    ? resolve(config.data_dir, url.slice('sqlite:'.length).replace(/^\/\//, ''))
+    : resolve(config.data_dir, SQLITE_FILE_NAME);
+  return openSqlite(file);
+}
+
+export function openSqlite(file: string): Store {
+  mkdirSync(dirname(file), { recursive: true });
+  const native = new SqliteDatabase(file);
+  native.pragma('journal_mode = WAL');
+  native.pragma('busy_timeout = 10000');
+  native.pragma('synchronous = NORMAL');
+  native.pragma('foreign_keys = ON');
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: native }),
+    plugins: [new CamelCasePlugin()],
+  });
+  return {
+    db,
+    dialect: 'sqlite',
+    location: file,
+    sqliteFile: file,
+    close: () => db.destroy(),
+  };
+}
+
+export async function openPostgres(url: string, schema: string, poolSize: number): Promise<Store> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    options: `-c search_path=${schema}`,
+  });
+  // A down database must be a clear start-up error, not a hang on the first request.
+  const client = await pool.connect().catch(async (err: Error) => {
+    await pool.end();
+    throw new Error(
+      `cannot connect to PostgreSQL at ${redact(url)}: ${err.message}. ` +
+        `Check database.url (or MIZUGIWA_DATABASE_URL) and that the server is running.`,
+    );
+  });
+  try {
+    await client.query(`create schema if not exists "${schema}"`);
+  } finally {
+    client.release();
+  }
+  const db = new Kysely<Database>({
+    dialect: new PostgresDialect({ pool }),
+    plugins: [new CamelCasePlugin()],
+  });
+  return {
+    db,
+    dialect: 'postgres',
+    location: `${redact(url)} (schema ${schema})`,
+    close: () => db.destroy(),
+  };
+}
+
+/** A URL with its password replaced, for messages. */
+export function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return url.replace(/:[^:@/]*@/, ':***@');
+  }
+}
+
+export async function ping(store: Store): Promise<void> {
+  await sql`select 1`.execute(store.db);
+}

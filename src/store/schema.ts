@@ -1,0 +1,120 @@
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+// The database as Kysely sees it (camelCase here; CamelCasePlugin maps to snake_case columns).
+// Times are ISO 8601 UTC text in both SQLite and PostgreSQL, so the same queries run on both.
+
+export interface Database {
+  users: UsersTable;
+  apiTokens: ApiTokensTable;
+  sessions: SessionsTable;
+  auditEntries: AuditEntriesTable;
+  auditHead: AuditHeadTable;
+  deadLetters: DeadLettersTable;
+  jobs: JobsTable;
+  subscribers: SubscribersTable;
+}
+
+export interface UsersTable {
+  id: Generated<number>;
+  username: string;
+  displayName: string | null;
+  role: string;
+  passwordHash: string;
+  mustChangePassword: number;
+  createdAt: string;
+  updatedAt: string;
+  disabledAt: string | null;
+  lastLoginAt: string | null;
+}
+export type UserRow = Selectable<UsersTable>;
+
+export interface ApiTokensTable {
+  id: Generated<number>;
+  name: string;
+  role: string;
+  tokenHash: string;
+  createdBy: string;
+  createdAt: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+  lastUsedAt: string | null;
+}
+export type ApiTokenRow = Selectable<ApiTokensTable>;
+
+export interface SessionsTable {
+  idHash: string;
+  userId: number;
+  csrfToken: string;
+  createdAt: string;
+  expiresAt: string;
+  lastSeenAt: string;
+  clientIp: string | null;
+  userAgent: string | null;
+}
+export type SessionRow = Selectable<SessionsTable>;
+
+export interface AuditEntriesTable {
+  id: number;
+  at: string;
+  actor: string;
+  action: string;
+  target: string | null;
+  purpose: string | null;
+  requestId: string | null;
+  detail: string | null;
+  prevHash: string;
+  hash: string;
+}
+export type AuditEntryRow = Selectable<AuditEntriesTable>;
+
+export interface AuditHeadTable {
+  id: number;
+  seq: number;
+  lastHash: string;
+}
+
+export interface DeadLettersTable {
+  id: Generated<number>;
+  receivedAt: string;
+  source: string;
+  format: string;
+  reason: string;
+  position: string;
+  raw: Uint8Array;
+  size: number;
+  replayCount: number;
+  replayedAt: string | null;
+  lastError: string | null;
+}
+export type DeadLetterRow = Selectable<DeadLettersTable>;
+
+export interface JobsTable {
+  id: Generated<number>;
+  kind: string;
+  state: string;
+  params: string | null;
+  done: number;
+  total: number | null;
+  message: string | null;
+  createdBy: string;
+  startedAt: string;
+  updatedAt: string;
+  finishedAt: string | null;
+  error: string | null;
+}
+export type JobRow = Selectable<JobsTable>;
+
+export interface SubscribersTable {
+  id: string;
+  name: string;
+  email: string | null;
+  phone: string | null;
+  address: string | null;
+  contract: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+export type SubscriberRow = Selectable<SubscribersTable>;
+
+export type NewRow<T> = Insertable<T>;
+export type RowUpdate<T> = Updateable<T>;

@@ -1,0 +1,252 @@
+// The browser UI against the real server: first sign-in with the printed one-time password, the forced password
+// change, the overview, the language switch (remembered across a reload), every screen in the navigation, sign-out.
+// Needs Chromium (Debian package `chromium`) and a build (`npm run build`, which `npm test` runs first).
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ENTRY = path.resolve(import.meta.dirname, '../../bin/mizugiwa.js');
+const WEB_INDEX = path.resolve(import.meta.dirname, '../../dist/web/index.html');
+const STARTUP_TIMEOUT_MS = 30_000;
+const UI_TIMEOUT_MS = 15_000;
+const NEW_PASSWORD = 'kawa-no-mizugiwa-de-tomeru';
+
+const required = process.env.MIZUGIWA_E2E === 'require';
+const chromiumMissing = existsSync(CHROMIUM)
+  ? null
+  : `Chromium is missing (${CHROMIUM}): install the Debian package chromium (scripts/install-test-deps.sh)`;
+
+/** A port that was free a moment ago: listen on 0, read it, close. */
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A log line as plain text: pino JSON lines become their msg, colour codes are dropped. */
+function plain(line: string): string {
+  // eslint-disable-next-line no-control-regex
+  const text = line.replace(/\x1b\[[0-9;]*m/g, '').trim();
+  if (text.startsWith('{')) {
+    try {
+      const parsed = JSON.parse(text) as { msg?: unknown };
+      if (typeof parsed.msg === 'string') return parsed.msg;
+    } catch {
+      // not JSON after all
+    }
+  }
+  return text;
+}
+
+interface Server {
+  child: ChildProcess;
+  baseUrl: string;
+  password: string;
+  output: string[];
+}
+
+/** Starts `mizugiwa serve` in a fresh directory and waits for the one-time password and the listening line. */
+async function startServer(cwd: string): Promise<Server> {
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (!key.startsWith('MIZUGIWA_') && !key.startsWith('NODE_TEST')) env[key] = value;
+  }
+  env.MIZUGIWA_DATA_DIR = path.join(cwd, 'data');
+  env.MIZUGIWA_HTTP_LISTEN = `127.0.0.1:${port}`;
+
+  const child = spawn(process.execPath, [ENTRY, 'serve'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const output: string[] = [];
+
+  return new Promise<Server>((resolve, reject) => {
+    let password: string | undefined;
+    let baseUrl: string | undefined;
+    const fail = (why: string) => {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(new Error(`${why}\n--- server output ---\n${output.join('\n')}`));
+    };
+    const timer = setTimeout(
+      () => fail(`mizugiwa serve did not print its one-time password and "listening on" within ${STARTUP_TIMEOUT_MS} ms`),
+      STARTUP_TIMEOUT_MS,
+    );
+    const onData = (chunk: Buffer) => {
+      for (const raw of chunk.toString('utf8').split('\n')) {
+        if (!raw.trim()) continue;
+        output.push(raw);
+        const line = plain(raw);
+        password ??= /password:\s*(\S+)/.exec(line)?.[1];
+        baseUrl ??= /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(line)?.[1];
+      }
+      if (password && baseUrl) {
+        clearTimeout(timer);
+        resolve({ child, baseUrl, password, output });
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.on('error', (err) => fail(`could not start ${ENTRY}: ${err.message}`));
+    child.on('exit', (code, signal) => {
+      if (!(password && baseUrl)) fail(`mizugiwa serve exited early (code ${code}, signal ${signal})`);
+    });
+  });
+}
+
+async function stopServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Waits until the element with this test id shows exactly this text. */
+async function expectText(page: Page, testId: string, expected: string): Promise<void> {
+  const locator = page.getByTestId(testId);
+  await locator.filter({ hasText: expected }).first().waitFor({ timeout: UI_TIMEOUT_MS });
+  assert.equal((await locator.first().textContent())?.trim(), expected);
+}
+
+describe('browser UI: sign-in, forced password change, language', { skip: required ? false : (chromiumMissing ?? false) }, () => {
+  let workDir: string;
+  let shotDir: string;
+  let server: Server | undefined;
+  let browser: Browser | undefined;
+  let context: BrowserContext;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  before(async () => {
+    if (chromiumMissing) throw new Error(`${chromiumMissing} (MIZUGIWA_E2E=require)`);
+    assert.ok(existsSync(ENTRY), `${ENTRY} is missing`);
+    assert.ok(existsSync(WEB_INDEX), `${WEB_INDEX} is missing: run npm run build first`);
+    workDir = await mkdtemp(path.join(os.tmpdir(), 'mizugiwa-ui-'));
+    shotDir = await mkdtemp(path.join(os.tmpdir(), 'mizugiwa-ui-shots-'));
+    server = await startServer(workDir);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
+    });
+    context = await browser.newContext({ locale: 'ja-JP', viewport: { width: 1280, height: 800 } });
+    page = await context.newPage();
+    page.setDefaultTimeout(UI_TIMEOUT_MS);
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+  });
+
+  after(async () => {
+    await browser?.close();
+    if (server) await stopServer(server.child);
+    if (workDir) await rm(workDir, { recursive: true, force: true });
+  });
+
+  test('the login page follows the browser language (ja) and a wrong password shows an error', async () => {
+    await page.goto(server!.baseUrl);
+    await page.getByTestId('login-username').waitFor();
+    assert.equal(await page.getAttribute('html', 'lang'), 'ja');
+    await page.getByTestId('login-username').fill('admin');
+    await page.getByTestId('login-password').fill('not-the-password');
+    await page.getByTestId('login-submit').click();
+    await expectText(page, 'login-error', 'ユーザー名またはパスワードが正しくありません。');
+    await page.screenshot({ path: path.join(shotDir, 'login-error-ja.png') });
+  });
+
+  test('the first sign-in with the printed one-time password forces a password change', async () => {
+    await page.getByTestId('login-username').fill('admin');
+    await page.getByTestId('login-password').fill(server!.password);
+    await page.getByTestId('login-submit').click();
+    await page.getByTestId('pw-current').waitFor();
+
+    await page.getByTestId('pw-current').fill(server!.password);
+    await page.getByTestId('pw-new').fill(NEW_PASSWORD);
+    await page.getByTestId('pw-repeat').fill(`${NEW_PASSWORD}x`);
+    await page.getByTestId('pw-submit').click();
+    await expectText(page, 'pw-error', '新しいパスワードが一致しません。');
+
+    await page.getByTestId('pw-new').fill('short');
+    await page.getByTestId('pw-repeat').fill('short');
+    await page.getByTestId('pw-submit').click();
+    await expectText(page, 'pw-error', '新しいパスワードは 12 文字以上にしてください。');
+    await page.screenshot({ path: path.join(shotDir, 'password-change-ja.png') });
+
+    await page.getByTestId('pw-new').fill(NEW_PASSWORD);
+    await page.getByTestId('pw-repeat').fill(NEW_PASSWORD);
+    await page.getByTestId('pw-submit').click();
+    await expectText(page, 'home-title', '概要');
+    await page.getByTestId('overview-cards').waitFor();
+    assert.equal(await page.getByTestId('timezone').inputValue(), 'Asia/Tokyo');
+    await expectText(page, 'nav-jobs', 'ジョブ');
+    await page.screenshot({ path: path.join(shotDir, 'home-ja-1280.png'), fullPage: true });
+  });
+
+  test('switching to English changes the UI and is remembered across a reload', async () => {
+    await page.getByTestId('lang-switch').selectOption('en');
+    await expectText(page, 'home-title', 'Overview');
+    await expectText(page, 'nav-home', 'Overview');
+    await expectText(page, 'nav-jobs', 'Jobs');
+    await expectText(page, 'nav-deadLetters', 'Dead letters');
+    await expectText(page, 'nav-audit', 'Audit log');
+    assert.equal(await page.getAttribute('html', 'lang'), 'en');
+    assert.equal(await page.evaluate('localStorage.getItem("mizugiwa.locale")'), 'en');
+
+    await page.reload();
+    await expectText(page, 'home-title', 'Overview');
+    await expectText(page, 'nav-jobs', 'Jobs');
+    assert.equal(await page.getAttribute('html', 'lang'), 'en');
+    await page.getByTestId('overview-cards').waitFor();
+    await page.screenshot({ path: path.join(shotDir, 'home-en-1280.png'), fullPage: true });
+    await page.setViewportSize({ width: 800, height: 800 });
+    await page.screenshot({ path: path.join(shotDir, 'home-en-800.png'), fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  test('every screen in the navigation opens without an error', async () => {
+    await page.getByTestId('nav-jobs').click();
+    await page.locator('h1', { hasText: 'Jobs' }).waitFor();
+    await page.getByTestId('nav-deadLetters').click();
+    await page.locator('h1', { hasText: 'Dead letters' }).waitFor();
+    await page.getByTestId('nav-audit').click();
+    await page.locator('h1', { hasText: 'Audit log' }).waitFor();
+    await page.getByTestId('audit-table').waitFor(); // the sign-ins and the password change are audited
+    await page.getByTestId('audit-verify').click();
+    const verdict = page.getByTestId('audit-verify-result');
+    await verdict.waitFor();
+    assert.match((await verdict.textContent()) ?? '', /^The chain is intact: \d+ entries checked\.$/);
+    await page.screenshot({ path: path.join(shotDir, 'audit-en-1280.png'), fullPage: true });
+    assert.equal(await page.locator('[role="alert"]').count(), 0, 'no screen shows an error');
+  });
+
+  test('signing out returns to the login screen, and the new password signs in', async () => {
+    await page.getByTestId('logout').click();
+    await page.getByTestId('login-username').waitFor();
+    assert.equal((await page.request.get(`${server!.baseUrl}/api/auth/me`)).status(), 401);
+
+    await page.getByTestId('login-username').fill('admin');
+    await page.getByTestId('login-password').fill(NEW_PASSWORD);
+    await page.getByTestId('login-submit').click();
+    await expectText(page, 'home-title', 'Overview');
+    assert.equal(await page.getByTestId('pw-current').count(), 0);
+    await page.getByTestId('logout').click();
+    await page.getByTestId('login-username').waitFor();
+    assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
+  });
+
+  after(() => {
+    if (shotDir) console.log(`# screenshots: ${shotDir}`);
+  });
+});
+

@@ -1,0 +1,135 @@
+// Overview: status cards and the running / recent jobs with their progress, polled every 2 s while a job runs.
+import { useEffect, useRef } from 'react';
+import { useTranslation } from 'react-i18next';
+import { useApp } from '../context';
+import { useApi } from '../hooks';
+import { ErrorMessage } from '../components/ErrorMessage';
+import { JobProgress } from '../components/JobProgress';
+import { JobStateBadge, isActive } from '../components/JobState';
+import { Link } from '../components/Link';
+import { Time } from '../components/Time';
+import type { Job, JobList, Overview } from '../types';
+
+const RECENT_JOBS = 10;
+
+function byActivityThenStart(a: Job, b: Job): number {
+  const activeA = isActive(a.state) ? 0 : 1;
+  const activeB = isActive(b.state) ? 0 : 1;
+  if (activeA !== activeB) return activeA - activeB;
+  return (b.startedAt ?? '').localeCompare(a.startedAt ?? '');
+}
+
+export function Home() {
+  const { t } = useTranslation();
+  const { fmt } = useApp();
+  const overview = useApi<Overview>('/api/overview', { pollWhile: (o) => o.counts.jobsRunning > 0 });
+  const jobs = useApi<JobList>(`/api/jobs?limit=${RECENT_JOBS}`, {
+    pollWhile: (list) => list.items.some((job) => isActive(job.state)),
+  });
+
+  // When the last job finishes, refresh the counts once so they do not stay one poll behind.
+  const wasPolling = useRef(false);
+  const { reload: reloadOverview } = overview;
+  useEffect(() => {
+    if (wasPolling.current && !jobs.polling) reloadOverview();
+    wasPolling.current = jobs.polling;
+  }, [jobs.polling, reloadOverview]);
+
+  const counts = overview.data?.counts;
+  const cards: { key: string; label: string; value: string; text?: boolean; href?: string }[] = overview.data
+    ? [
+        { key: 'version', label: t('home.cards.version'), value: overview.data.version, text: true },
+        {
+          key: 'database',
+          label: t('home.cards.database'),
+          value: t(`home.databases.${overview.data.database}`, { defaultValue: overview.data.database }),
+          text: true,
+        },
+        { key: 'users', label: t('home.cards.users'), value: fmt.number(counts?.users) },
+        { key: 'activeTokens', label: t('home.cards.activeTokens'), value: fmt.number(counts?.activeTokens) },
+        {
+          key: 'deadLetters',
+          label: t('home.cards.deadLetters'),
+          value: fmt.number(counts?.deadLetters),
+          href: '/dead-letters',
+        },
+        { key: 'auditEntries', label: t('home.cards.auditEntries'), value: fmt.number(counts?.auditEntries) },
+        { key: 'jobsRunning', label: t('home.cards.jobsRunning'), value: fmt.number(counts?.jobsRunning), href: '/jobs' },
+      ]
+    : [];
+
+  const sorted = [...(jobs.data?.items ?? [])].sort(byActivityThenStart);
+
+  return (
+    <div className="page">
+      <header className="page-header">
+        <h1 data-testid="home-title">{t('home.title')}</h1>
+      </header>
+
+      {overview.error && <ErrorMessage error={overview.error} onRetry={overview.reload} />}
+      {!overview.data && overview.loading && <p className="muted">{t('common.loading')}</p>}
+      {cards.length > 0 && (
+        <section className="cards" data-testid="overview-cards">
+          {cards.map((card) => {
+            const body = (
+              <>
+                <div className="card-label">{card.label}</div>
+                <div className={card.text ? 'card-value card-value-text' : 'card-value'}>{card.value}</div>
+              </>
+            );
+            return card.href ? (
+              <Link key={card.key} href={card.href} className="card card-link" data-testid={`card-${card.key}`}>
+                {body}
+              </Link>
+            ) : (
+              <div key={card.key} className="card" data-testid={`card-${card.key}`}>
+                {body}
+              </div>
+            );
+          })}
+        </section>
+      )}
+
+      <section className="section">
+        <div className="section-header">
+          <h2>{t('home.jobsTitle')}</h2>
+          {jobs.polling && (
+            <span className="muted live" aria-live="polite">
+              {t('jobs.polling')}
+            </span>
+          )}
+          <Link href="/jobs" className="section-link">
+            {t('home.allJobs')}
+          </Link>
+        </div>
+        {jobs.error && <ErrorMessage error={jobs.error} onRetry={jobs.reload} />}
+        {jobs.data && sorted.length === 0 && <p className="empty">{t('home.noJobs')}</p>}
+        {sorted.length > 0 && (
+          <ul className="job-list" data-testid="home-jobs">
+            {sorted.map((job) => (
+              <li key={job.id} className="job-item">
+                <div className="job-head">
+                  <span className="job-kind">{job.kind}</span>
+                  <span className="muted">#{job.id}</span>
+                  <JobStateBadge state={job.state} />
+                  <span className="job-times muted">
+                    {job.startedAt && <Time value={job.startedAt} />}
+                    {job.finishedAt && (
+                      <>
+                        {' → '}
+                        <Time value={job.finishedAt} />
+                      </>
+                    )}
+                  </span>
+                </div>
+                <JobProgress job={job} />
+                {job.message && <div className="job-message">{job.message}</div>}
+                {job.error && <div className="job-error">{job.error}</div>}
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+    </div>
+  );
+}
