@@ -8,6 +8,7 @@ PACKAGES=(
   sqlite3             # the sqlite3 shell, used to tamper with the audit trail in tests
   chromium            # the headless browser the UI tests drive through playwright-core
   wrk                 # external HTTP load generator for the API benchmark (peer of autocannon)
+  fonts-noto-cjk      # Japanese glyphs, so browser screenshots of the ja UI show text, not boxes
 )
 
 missing=()

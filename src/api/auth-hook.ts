@@ -1,11 +1,20 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
-import { UserFacingError } from '../auth/errors.js';
+import { UserFacingError } from '../domain/user-facing-error.js';
 import { resumeSession } from '../auth/sessions.js';
 import { authenticateToken } from '../auth/tokens.js';
-import { roleHas } from '../domain/roles.js';
+import { roleHas, type Permission } from '../domain/roles.js';
 import type { Database } from '../store/schema.js';
 import type { Principal } from './context.js';
+
+/** Every route with who may call it, for the table-driven authorisation test and the docs. */
+export type DeclaredRoute = { method: string; url: string; permission: Permission | undefined; public: boolean };
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    routeTable: DeclaredRoute[];
+  }
+}
 
 export const SESSION_COOKIE = 'mizugiwa_session';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -20,6 +29,8 @@ const PUBLIC_PREFIXES = ['/api/docs'];
  */
 export function installAuth(app: FastifyInstance, db: Kysely<Database>, sessionHours: number): void {
   app.decorateRequest('principal', null);
+  const routeTable: DeclaredRoute[] = [];
+  app.decorate('routeTable', routeTable);
 
   app.addHook('onRoute', (route) => {
     const config = (route.config ?? {}) as { permission?: string; public?: boolean };
@@ -28,16 +39,21 @@ export function installAuth(app: FastifyInstance, db: Kysely<Database>, sessionH
     const declared = Boolean(config.permission || config.public);
     if (!declared && (!route.url.startsWith('/api') || PUBLIC_PREFIXES.some((p) => route.url.startsWith(p)))) {
       route.config = { ...config, public: true } as typeof route.config;
-      return;
-    }
-    if (!config.permission && !config.public) {
+    } else if (!config.permission && !config.public) {
       throw new Error(`route ${route.method} ${route.url} declares neither config.permission nor config.public`);
+    }
+    const final = route.config as { permission?: Permission; public?: boolean };
+    for (const method of [route.method].flat()) {
+      routeTable.push({ method, url: route.url, permission: final.permission, public: final.public === true });
     }
   });
 
-  app.addHook('preHandler', async (request) => {
+  // onRequest, before the body is parsed or validated: an anonymous caller learns nothing, not even
+  // whether its body would have been valid.
+  app.addHook('onRequest', async (request) => {
     const config = request.routeOptions.config;
-    if (config.public) return;
+    // No route matched: the not-found handler answers (the UI page for a deep link, or a JSON 404).
+    if (config.public || request.is404) return;
     const principal = await identify(request, db, sessionHours);
     if (!principal) throw new UserFacingError(401, 'auth.required');
     request.principal = principal;

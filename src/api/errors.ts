@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { UserFacingError } from '../auth/errors.js';
+import { UserFacingError } from '../domain/user-facing-error.js';
 import { message, type MessageKey } from '../i18n/messages.js';
 import { requestLocale } from './context.js';
 

@@ -24,7 +24,17 @@ export async function installWebUi(
     app.log.warn('web UI files not found (dist/web); run `npm run build` to build them');
     return undefined;
   }
-  await app.register(fastifyStatic, { root, wildcard: false, index: ['index.html'], maxAge: '1h' });
+  await app.register(fastifyStatic, {
+    root,
+    wildcard: false,
+    index: ['index.html'],
+    maxAge: '1h',
+    // Asset names carry a content hash and may be cached; index.html names them, so it must not be,
+    // or a browser keeps pointing at assets an upgrade removed.
+    setHeaders: (res, path) => {
+      if (path.endsWith('index.html')) res.setHeader('cache-control', 'no-cache');
+    },
+  });
   return (request, reply) => {
     const path = request.url.split('?')[0] ?? '';
     const isPage = request.method === 'GET' && !path.startsWith('/api') && !/\.[a-z0-9]+$/i.test(path);

@@ -64,3 +64,8 @@ export async function audited<T>(
     return result;
   });
 }
+
+/** Records something that changed nothing in the database itself (a job started, a file exported). */
+export async function recordAudit(db: Kysely<Database>, ctx: AuditContext, record: AuditRecord): Promise<void> {
+  await db.transaction().execute((trx) => appendAudit(trx, ctx, record));
+}

@@ -3,7 +3,7 @@ import { appendAudit } from '../audit/append.js';
 import { nowIso } from '../domain/time.js';
 import type { Database } from '../store/schema.js';
 import { findUserById, findUserByName, toUser, type User } from '../store/users.js';
-import { UserFacingError } from './errors.js';
+import { UserFacingError } from '../domain/user-facing-error.js';
 import { hashPassword, verifyPassword } from './password.js';
 import { hashSecret, newSecret } from './secrets.js';
 

@@ -5,7 +5,7 @@ import type { Role } from '../domain/roles.js';
 import { nowIso } from '../domain/time.js';
 import type { Database } from '../store/schema.js';
 import { findTokenByHash, toApiToken, type ApiToken } from '../store/tokens.js';
-import { UserFacingError } from './errors.js';
+import { UserFacingError } from '../domain/user-facing-error.js';
 import { hashSecret, newApiToken, TOKEN_PREFIX } from './secrets.js';
 
 export type CreatedToken = { token: ApiToken; secret: string };

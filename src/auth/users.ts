@@ -5,7 +5,7 @@ import type { Role } from '../domain/roles.js';
 import { nowIso } from '../domain/time.js';
 import type { Database } from '../store/schema.js';
 import { findUserByName, toUser, type User } from '../store/users.js';
-import { UserFacingError } from './errors.js';
+import { UserFacingError } from '../domain/user-facing-error.js';
 import { generatePassword, hashPassword, MIN_PASSWORD_LENGTH, passwordProblem } from './password.js';
 
 // User operations shared by the API and the CLI. Each change is audited in the same transaction.

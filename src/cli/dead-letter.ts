@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { audited } from '../audit/append.js';
+import { audited, recordAudit } from '../audit/append.js';
 import { replayDeadLetters } from '../deadletter/replay.js';
 import { startJob } from '../jobs/run.js';
 import { deleteDeadLetters, getDeadLetter, listDeadLetters } from '../store/dead-letters.js';
@@ -57,16 +57,15 @@ export function registerDeadLetterCommands(program: Command): void {
           chosen = items.filter((i) => !i.replayedAt).map((i) => i.id);
         }
         if (chosen.length === 0) throw new Error(say('name dead-letter ids, or use --all', 'ID を指定するか --all を付けてください'));
-        const job = await audited(store.db, audit, { action: 'deadletter.replay', detail: { count: chosen.length } }, () =>
-          startJob(store.db, { kind: 'deadletter.replay', params: { count: chosen.length }, actor: audit.actor }, async (jobProgress) => {
-            const bar = withProgressBar(say('replaying', '再処理中'), jobProgress);
-            try {
-              return await replayDeadLetters(store.db, chosen, bar.progress);
-            } finally {
-              bar.stop();
-            }
-          }),
-        );
+        const job = await startJob(store.db, { kind: 'deadletter.replay', params: { count: chosen.length }, actor: audit.actor }, async (jobProgress) => {
+          const bar = withProgressBar(say('replaying', '再処理中'), jobProgress);
+          try {
+            return await replayDeadLetters(store.db, chosen, bar.progress);
+          } finally {
+            bar.stop();
+          }
+        });
+        await recordAudit(store.db, audit, { action: 'deadletter.replay', target: `job:${job.id}`, detail: { ids: chosen } });
         const s = await job.result;
         process.stdout.write(
           say(

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { UserFacingError } from '../auth/errors.js';
+import { UserFacingError } from '../domain/user-facing-error.js';
 import { ConfigError } from '../config/index.js';
 import { message } from '../i18n/messages.js';
 import { VERSION } from '../version.js';

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
 import { getDeadLetter, recordReplay } from '../store/dead-letters.js';
 import type { Progress } from '../jobs/run.js';
-import { UserFacingError } from '../auth/errors.js';
+import { UserFacingError } from '../domain/user-facing-error.js';
 
 /**
  * Feeds one dead letter's raw bytes back through its format's parser and on into the pipeline.

@@ -22,6 +22,8 @@ export async function migrate(store: Store): Promise<MigrationReport> {
     },
     migrationTableName: 'schema_migrations',
     migrationLockTableName: 'schema_migrations_lock',
+    // Without it Kysely looks for its tables in every schema and may find another instance's.
+    ...(store.schema ? { migrationTableSchema: store.schema } : {}),
   });
   const result: MigrationResultSet = await migrator.migrateToLatest();
   if (result.error) {

@@ -14,6 +14,8 @@ export type Store = {
   location: string;
   /** The SQLite file, when the store is SQLite: the instance lock is taken beside it. */
   sqliteFile?: string;
+  /** The PostgreSQL schema holding Mizugiwa's tables, when the store is PostgreSQL. */
+  schema?: string;
   close(): Promise<void>;
 };
 
@@ -80,6 +82,7 @@ export async function openPostgres(url: string, schema: string, poolSize: number
   return {
     db,
     dialect: 'postgres',
+    schema,
     location: `${redact(url)} (schema ${schema})`,
     close: () => db.destroy(),
   };

@@ -1,8 +1,8 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { audited } from '../audit/append.js';
 import type { AuditContext } from '../domain/actor.js';
 import { nowIso } from '../domain/time.js';
-import { UserFacingError } from '../auth/errors.js';
+import { UserFacingError } from '../domain/user-facing-error.js';
 import type { Database, SubscriberRow } from './schema.js';
 
 // Subscriber records are protected by the secrecy of communications. This file is the only code that
@@ -53,9 +53,11 @@ export async function readSubscribers(
       if ('id' in query) {
         q = q.where('id', '=', query.id);
       } else {
-        const like = `%${query.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        // '!' as the LIKE escape, spelled out: PostgreSQL and SQLite disagree on a default.
+        const like = `%${query.search.replace(/[!%_]/g, (c) => `!${c}`)}%`;
+        const contains = (column: 'id' | 'name' | 'email') => sql<boolean>`${sql.ref(column)} like ${like} escape '!'`;
         q = q
-          .where((eb) => eb.or([eb('id', 'like', like), eb('name', 'like', like), eb('email', 'like', like)]))
+          .where(() => sql<boolean>`(${contains('id')} or ${contains('name')} or ${contains('email')})`)
           .orderBy('id')
           .limit(query.limit);
       }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { login, logout } from '../../auth/sessions.js';
 import { setPassword } from '../../auth/users.js';
 import { verifyPassword } from '../../auth/password.js';
-import { UserFacingError } from '../../auth/errors.js';
+import { UserFacingError } from '../../domain/user-facing-error.js';
 import { findUserById } from '../../store/users.js';
 import { ROLES } from '../../domain/roles.js';
 import type { AppDeps } from '../deps.js';

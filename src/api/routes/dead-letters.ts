@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { audited } from '../../audit/append.js';
-import { UserFacingError } from '../../auth/errors.js';
+import { audited, recordAudit } from '../../audit/append.js';
+import { UserFacingError } from '../../domain/user-facing-error.js';
 import { replayDeadLetters } from '../../deadletter/replay.js';
 import { startJob } from '../../jobs/run.js';
 import { deleteDeadLetters, getDeadLetter, listDeadLetters } from '../../store/dead-letters.js';
@@ -83,11 +83,10 @@ export const deadLetterRoutes =
       async (request, reply) => {
         const { ids } = request.body;
         const ctx = auditContext(request);
-        const job = await audited(db, ctx, { action: 'deadletter.replay', detail: { count: ids.length } }, async () =>
-          startJob(db, { kind: 'deadletter.replay', params: { count: ids.length }, actor: ctx.actor, log: request.log }, (progress) =>
-            replayDeadLetters(db, ids, progress),
-          ),
+        const job = await startJob(db, { kind: 'deadletter.replay', params: { count: ids.length }, actor: ctx.actor, log: request.log }, (progress) =>
+          replayDeadLetters(db, ids, progress),
         );
+        await recordAudit(db, ctx, { action: 'deadletter.replay', target: `job:${job.id}`, detail: { ids } });
         return reply.status(202).send({ jobId: job.id });
       },
     );

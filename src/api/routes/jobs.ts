@@ -2,8 +2,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { cancelJob } from '../../jobs/run.js';
 import { getJob, JOB_STATES, listJobs } from '../../store/jobs.js';
-import { UserFacingError } from '../../auth/errors.js';
-import { audited } from '../../audit/append.js';
+import { UserFacingError } from '../../domain/user-facing-error.js';
+import { recordAudit } from '../../audit/append.js';
 import type { AppDeps } from '../deps.js';
 import { auditContext } from '../context.js';
 
@@ -74,7 +74,8 @@ export const jobRoutes =
       async (request, reply) => {
         const { id } = request.params;
         if (!(await getJob(db, id))) throw new UserFacingError(404, 'job.not_found', { id });
-        const cancelling = await audited(db, auditContext(request), { action: 'job.cancel', target: `job:${id}` }, async () => cancelJob(id));
+        const cancelling = cancelJob(id);
+        await recordAudit(db, auditContext(request), { action: 'job.cancel', target: `job:${id}`, detail: { cancelling } });
         return reply.status(202).send({ cancelling });
       },
     );

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { createUser, setPassword, setUserDisabled, setUserRole } from '../../auth/users.js';
 import { ROLES } from '../../domain/roles.js';
 import { findUserByName, listUsers, toUser } from '../../store/users.js';
-import { UserFacingError } from '../../auth/errors.js';
+import { UserFacingError } from '../../domain/user-facing-error.js';
 import type { AppDeps } from '../deps.js';
 import { auditContext } from '../context.js';
 

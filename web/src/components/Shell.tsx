@@ -35,8 +35,12 @@ export function Shell() {
           {t('app.name')}
         </Link>
         <div className="topbar-tools">
-          <span className="user" data-testid="user" title={t('header.user', { username: user.username })}>
-            <span className="user-name">{user.displayName || user.username}</span>
+          <span
+            className="user"
+            data-testid="user"
+            title={`${t('header.user', { username: user.username })}${user.displayName ? ` (${user.displayName})` : ''}`}
+          >
+            <span className="user-name">{user.username}</span>
             <span className="badge badge-role" data-testid="user-role">
               {t(`roles.${user.role}`, { defaultValue: user.role })}
             </span>

@@ -8,6 +8,12 @@ import type { AuditEntry, AuditPage, AuditVerification } from '../types';
 
 const PAGE_SIZE = 100;
 
+/** Request ids are long (UUIDs); the first 8 characters tell entries of one request apart, the tooltip has all. */
+function shortId(id: string | null): string | null {
+  if (!id) return null;
+  return id.length > 12 ? `${id.slice(0, 8)}…` : id;
+}
+
 export function Audit() {
   const { t } = useTranslation();
   const [entries, setEntries] = useState<AuditEntry[]>([]);
@@ -123,7 +129,9 @@ export function Audit() {
                   <td className="mono">{entry.action}</td>
                   <td className="wrap mono">{entry.target ?? t('common.none')}</td>
                   <td className="wrap">{entry.purpose ?? t('common.none')}</td>
-                  <td className="mono small">{entry.requestId ?? t('common.none')}</td>
+                  <td className="mono small" title={entry.requestId ?? undefined}>
+                    {shortId(entry.requestId) ?? t('common.none')}
+                  </td>
                 </tr>
               ))}
             </tbody>

@@ -1,4 +1,4 @@
-import type { MessageKey } from '../i18n/messages.js';
+import { message, type MessageKey } from '../i18n/messages.js';
 
 /**
  * A refusal a person should read: an HTTP status, a stable code, and a message key that exists in
@@ -10,7 +10,8 @@ export class UserFacingError extends Error {
     readonly key: MessageKey,
     readonly params: Record<string, string | number> = {},
   ) {
-    super(key);
+    // The English text as the Error message, for logs and job records; people get their own language.
+    super(message(key, 'en', params));
     this.name = 'UserFacingError';
   }
 }
