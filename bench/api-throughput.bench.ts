@@ -74,18 +74,21 @@ async function benchMizugiwa(store: StoreKind, wrkTool: string | undefined): Pro
   const before = await newestAuditId(server);
   const writes = await runAutocannon({ ...put, requests: ringOfWrites('bench', ID_RING) });
   rows.push(writes);
-  const after = await newestAuditId(server);
-
+  // Stop first: in-flight writes finish (graceful shutdown) before the trail is read and verified.
   await server.stop();
+  const after = await newestAuditId(server);
   const verified = await verifyAudit(server);
   const ok = writes.requests - writes.non2xx;
   const written = after - before;
+  // autocannon stops at its deadline with up to one request per connection in flight; the server still
+  // completes those, so the trail may hold up to `connections` more entries than 2xx answers counted.
+  const consistent = written >= ok && written <= ok + connections;
   notes.push(
-    `${label} writes: ${ok} answered 2xx (${Math.min(ok, ID_RING)} creates, ${Math.max(0, ok - ID_RING)} updates), ` +
-      `${written} audit entries written (ids ${before + 1}–${after})${written === ok ? '' : ' — MISMATCH'}; ` +
-      `\`audit verify\` after stop: ${verified.message}.`,
+    `${label} writes: ${ok} answered 2xx within the run (${Math.min(ok, ID_RING)} creates, ${Math.max(0, ok - ID_RING)} updates); ` +
+      `${written} audit entries written (ids ${before + 1}–${after}, ${written - ok} for requests still in flight at the deadline)` +
+      `${consistent ? '' : ' — MISMATCH'}; \`audit verify\` after stop: ${verified.message}.`,
   );
-  if (!verified.ok || written !== ok) process.exitCode = 1;
+  if (!verified.ok || !consistent) process.exitCode = 1;
 }
 
 async function benchPeer(wrkTool: string | undefined): Promise<void> {

@@ -23,14 +23,15 @@ export function startService(command: string, args: string[], opts: ServiceOptio
     };
     const timer = setTimeout(() => fail(`not ready after ${opts.timeoutMs ?? 30_000} ms`), opts.timeoutMs ?? 30_000);
     child.once('error', (err) => fail(err.message));
-    child.once('exit', (code, signal) => fail(`exited early (${signal ?? `code ${code}`})`));
+    const early = (code: number | null, signal: NodeJS.Signals | null) => fail(`exited early (${signal ?? `code ${code}`})`);
+    child.once('exit', early);
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       const line = output.split('\n').find((l) => opts.ready.test(l));
       if (!line) return;
       clearTimeout(timer);
-      child.removeAllListeners('exit');
+      child.off('exit', early);
       child.stdout.removeAllListeners('data');
       child.stdout.resume(); // keep draining so the child never blocks on a full pipe
       resolve({ readyLine: line, stop });

@@ -3,116 +3,21 @@
 // Needs Chromium (Debian package `chromium`) and a build (`npm run build`, which `npm test` runs first).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { missingProgram } from '../support/components.js';
+import { ENTRY, startServe, stopServe, type Served } from '../support/serve.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const ENTRY = path.resolve(import.meta.dirname, '../../bin/mizugiwa.js');
 const WEB_INDEX = path.resolve(import.meta.dirname, '../../dist/web/index.html');
-const STARTUP_TIMEOUT_MS = 30_000;
 const UI_TIMEOUT_MS = 15_000;
 const NEW_PASSWORD = 'kawa-no-mizugiwa-de-tomeru';
 
 // A skip reason when Chromium is missing; under MIZUGIWA_E2E=require this throws, failing the run instead.
 const chromiumMissing = missingProgram(CHROMIUM, 'chromium');
-
-/** A port that was free a moment ago: listen on 0, read it, close. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** A log line as plain text: pino JSON lines become their msg, colour codes are dropped. */
-function plain(line: string): string {
-  // eslint-disable-next-line no-control-regex
-  const text = line.replace(/\x1b\[[0-9;]*m/g, '').trim();
-  if (text.startsWith('{')) {
-    try {
-      const parsed = JSON.parse(text) as { msg?: unknown };
-      if (typeof parsed.msg === 'string') return parsed.msg;
-    } catch {
-      // not JSON after all
-    }
-  }
-  return text;
-}
-
-interface Server {
-  child: ChildProcess;
-  baseUrl: string;
-  password: string;
-  output: string[];
-}
-
-/** Starts `mizugiwa serve` in a fresh directory and waits for the one-time password and the listening line. */
-async function startServer(cwd: string): Promise<Server> {
-  const port = await freePort();
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (!key.startsWith('MIZUGIWA_') && !key.startsWith('NODE_TEST')) env[key] = value;
-  }
-  env.MIZUGIWA_DATA_DIR = path.join(cwd, 'data');
-  env.MIZUGIWA_HTTP_LISTEN = `127.0.0.1:${port}`;
-
-  const child = spawn(process.execPath, [ENTRY, 'serve'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const output: string[] = [];
-
-  return new Promise<Server>((resolve, reject) => {
-    let password: string | undefined;
-    let baseUrl: string | undefined;
-    const fail = (why: string) => {
-      clearTimeout(timer);
-      child.kill('SIGKILL');
-      reject(new Error(`${why}\n--- server output ---\n${output.join('\n')}`));
-    };
-    const timer = setTimeout(
-      () => fail(`mizugiwa serve did not print its one-time password and "listening on" within ${STARTUP_TIMEOUT_MS} ms`),
-      STARTUP_TIMEOUT_MS,
-    );
-    const onData = (chunk: Buffer) => {
-      for (const raw of chunk.toString('utf8').split('\n')) {
-        if (!raw.trim()) continue;
-        output.push(raw);
-        const line = plain(raw);
-        password ??= /password:\s*(\S+)/.exec(line)?.[1];
-        baseUrl ??= /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(line)?.[1];
-      }
-      if (password && baseUrl) {
-        clearTimeout(timer);
-        resolve({ child, baseUrl, password, output });
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.on('error', (err) => fail(`could not start ${ENTRY}: ${err.message}`));
-    child.on('exit', (code, signal) => {
-      if (!(password && baseUrl)) fail(`mizugiwa serve exited early (code ${code}, signal ${signal})`);
-    });
-  });
-}
-
-async function stopServer(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
-}
 
 /** Waits until the element with this test id shows exactly this text. */
 async function expectText(page: Page, testId: string, expected: string): Promise<void> {
@@ -124,7 +29,7 @@ async function expectText(page: Page, testId: string, expected: string): Promise
 describe('browser UI: sign-in, forced password change, language', { skip: chromiumMissing }, () => {
   let workDir: string;
   let shotDir: string;
-  let server: Server | undefined;
+  let server: Served | undefined;
   let browser: Browser | undefined;
   let context: BrowserContext;
   let page: Page;
@@ -135,7 +40,8 @@ describe('browser UI: sign-in, forced password change, language', { skip: chromi
     assert.ok(existsSync(WEB_INDEX), `${WEB_INDEX} is missing: run npm run build first`);
     workDir = await mkdtemp(path.join(os.tmpdir(), 'mizugiwa-ui-'));
     shotDir = await mkdtemp(path.join(os.tmpdir(), 'mizugiwa-ui-shots-'));
-    server = await startServer(workDir);
+    server = await startServe(workDir);
+    assert.ok(server.password, 'the first start prints a one-time password');
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
@@ -148,7 +54,7 @@ describe('browser UI: sign-in, forced password change, language', { skip: chromi
 
   after(async () => {
     await browser?.close();
-    if (server) await stopServer(server.child);
+    if (server) await stopServe(server);
     if (workDir) await rm(workDir, { recursive: true, force: true });
   });
 
@@ -165,11 +71,11 @@ describe('browser UI: sign-in, forced password change, language', { skip: chromi
 
   test('the first sign-in with the printed one-time password forces a password change', async () => {
     await page.getByTestId('login-username').fill('admin');
-    await page.getByTestId('login-password').fill(server!.password);
+    await page.getByTestId('login-password').fill(server!.password!);
     await page.getByTestId('login-submit').click();
     await page.getByTestId('pw-current').waitFor();
 
-    await page.getByTestId('pw-current').fill(server!.password);
+    await page.getByTestId('pw-current').fill(server!.password!);
     await page.getByTestId('pw-new').fill(NEW_PASSWORD);
     await page.getByTestId('pw-repeat').fill(`${NEW_PASSWORD}x`);
     await page.getByTestId('pw-submit').click();
