@@ -48,7 +48,14 @@ async function benchMizugiwa(store: StoreKind, wrkTool: string | undefined): Pro
   log(`${label} listening on ${server.url}`);
   const auth = { authorization: `Bearer ${server.token}` };
 
-  const get = { workload: GET_WORKLOAD, server: label, url: `${server.url}/api/jobs?limit=5`, connections, durationS, headers: auth };
+  const get = {
+    workload: GET_WORKLOAD,
+    server: label,
+    url: `${server.url}/api/jobs?limit=5`,
+    connections,
+    durationS,
+    headers: auth,
+  };
   log(`${label}: GET warm-up 2 s, then autocannon ${durationS} s`);
   await warmUp(get);
   rows.push(await runAutocannon(get));

@@ -19,9 +19,16 @@ function runBench(file: string): Outcome {
   rmSync(resultFile(name), { force: true }); // never report a previous run's numbers as this run's
   process.stdout.write(`\n=== ${name} ===\n`);
   const started = Date.now();
-  const child = spawnSync(process.execPath, ['--import', 'tsx', join(benchDir, file)], { cwd: repoRoot, stdio: 'inherit' });
-  process.stdout.write(`=== ${name}: exit ${child.status ?? child.signal} after ${Math.round((Date.now() - started) / 1000)} s ===\n`);
-  const result = existsSync(resultFile(name)) ? (JSON.parse(readFileSync(resultFile(name), 'utf8')) as BenchResult) : undefined;
+  const child = spawnSync(process.execPath, ['--import', 'tsx', join(benchDir, file)], {
+    cwd: repoRoot,
+    stdio: 'inherit',
+  });
+  process.stdout.write(
+    `=== ${name}: exit ${child.status ?? child.signal} after ${Math.round((Date.now() - started) / 1000)} s ===\n`,
+  );
+  const result = existsSync(resultFile(name))
+    ? (JSON.parse(readFileSync(resultFile(name), 'utf8')) as BenchResult)
+    : undefined;
   const failure = child.status === 0 ? undefined : `exited with ${child.status ?? child.signal}`;
   return { name, ...(result && { result }), ...(failure && { failure }) };
 }
@@ -37,7 +44,8 @@ function section(outcomes: Outcome[]): string {
   ];
   for (const o of outcomes) {
     lines.push('', `### ${o.result?.title ?? o.name} (\`bench/${o.name}.bench.ts\`)`, '');
-    if (o.failure) lines.push(`**The bench ${o.failure}**; figures below (if any) are what it recorded before that.`, '');
+    if (o.failure)
+      lines.push(`**The bench ${o.failure}**; figures below (if any) are what it recorded before that.`, '');
     if (o.result?.rows.length) lines.push(rowsTable(o.result.rows), '');
     for (const note of o.result?.notes ?? []) lines.push(`- ${note}`);
   }

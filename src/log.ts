@@ -11,7 +11,8 @@ export type LogSink = Pick<Logger, 'info' | 'warn' | 'error'>;
  * Secrets never reach a log line: the redact list covers the places they travel.
  */
 export function createLogger(config: Pick<Config, 'log'>, destination?: NodeJS.WritableStream): Logger {
-  const pretty = config.log.format === 'pretty' || (config.log.format === 'auto' && process.stdout.isTTY && !destination);
+  const pretty =
+    config.log.format === 'pretty' || (config.log.format === 'auto' && process.stdout.isTTY && !destination);
   const options = {
     level: config.log.level,
     base: { app: 'mizugiwa' },
@@ -22,7 +23,10 @@ export function createLogger(config: Pick<Config, 'log'>, destination?: NodeJS.W
     timestamp: pino.stdTimeFunctions.isoTime,
   };
   if (pretty) {
-    return pino({ ...options, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:standard', ignore: 'pid,hostname,app' } } });
+    return pino({
+      ...options,
+      transport: { target: 'pino-pretty', options: { translateTime: 'SYS:standard', ignore: 'pid,hostname,app' } },
+    });
   }
   return destination ? pino(options, destination as pino.DestinationStream) : pino(options);
 }

@@ -17,7 +17,15 @@ declare module 'autocannon' {
     timeout?: number;
   };
 
-  export type Histogram = { average: number; min: number; max: number; p50: number; p90: number; p99: number; total: number };
+  export type Histogram = {
+    average: number;
+    min: number;
+    max: number;
+    p50: number;
+    p90: number;
+    p99: number;
+    total: number;
+  };
 
   export type Result = {
     duration: number;

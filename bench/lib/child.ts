@@ -23,7 +23,8 @@ export function startService(command: string, args: string[], opts: ServiceOptio
     };
     const timer = setTimeout(() => fail(`not ready after ${opts.timeoutMs ?? 30_000} ms`), opts.timeoutMs ?? 30_000);
     child.once('error', (err) => fail(err.message));
-    const early = (code: number | null, signal: NodeJS.Signals | null) => fail(`exited early (${signal ?? `code ${code}`})`);
+    const early = (code: number | null, signal: NodeJS.Signals | null) =>
+      fail(`exited early (${signal ?? `code ${code}`})`);
     child.once('exit', early);
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stdout.on('data', (chunk: Buffer) => {
@@ -56,7 +57,11 @@ function stopper(child: ChildProcess, exited: Promise<void>): (graceMs?: number)
 export type Finished = { code: number; stdout: string; stderr: string };
 
 /** Runs a command to completion and collects its output; never rejects on a non-zero exit. */
-export function runToEnd(command: string, args: string[], opts: { env: NodeJS.ProcessEnv; cwd: string }): Promise<Finished> {
+export function runToEnd(
+  command: string,
+  args: string[],
+  opts: { env: NodeJS.ProcessEnv; cwd: string },
+): Promise<Finished> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

@@ -30,7 +30,11 @@ export async function startMizugiwa(store: StoreKind, cleanup: Cleanup): Promise
   const dataDir = mkdtempSync(join(tmpdir(), 'mizugiwa-bench-'));
   cleanup.add(`remove ${dataDir}`, () => rmSync(dataDir, { recursive: true, force: true }));
   const port = await freePort();
-  const env = serverEnv({ MIZUGIWA_DATA_DIR: dataDir, MIZUGIWA_HTTP_LISTEN: `127.0.0.1:${port}`, MIZUGIWA_LOG_LEVEL: 'warn' });
+  const env = serverEnv({
+    MIZUGIWA_DATA_DIR: dataDir,
+    MIZUGIWA_HTTP_LISTEN: `127.0.0.1:${port}`,
+    MIZUGIWA_LOG_LEVEL: 'warn',
+  });
   if (store.kind === 'postgres') {
     const schema = `bench_${process.pid}_${Date.now()}`;
     env.MIZUGIWA_DATABASE_URL = store.url;
@@ -40,7 +44,10 @@ export async function startMizugiwa(store: StoreKind, cleanup: Cleanup): Promise
 
   const cli = (args: string[]) => runToEnd(process.execPath, [BIN, ...args], { env, cwd: repoRoot });
   const created = await cli(['token', 'create', 'bench', '--role', 'admin']);
-  const token = created.stdout.split('\n').find((l) => l.startsWith('mzg_'))?.trim();
+  const token = created.stdout
+    .split('\n')
+    .find((l) => l.startsWith('mzg_'))
+    ?.trim();
   if (created.code !== 0 || !token) throw new Error(`token create failed (exit ${created.code}): ${created.stderr}`);
 
   const service = await startService(process.execPath, [BIN, 'serve'], {

@@ -20,7 +20,16 @@ export async function wrkVersion(): Promise<string | undefined> {
 export async function runWrk(spec: LoadSpec, tool: string): Promise<Row> {
   const threads = Math.min(2, spec.connections);
   const headerArgs = Object.entries(spec.headers ?? {}).flatMap(([k, v]) => ['-H', `${k}: ${v}`]);
-  const args = [`-t${threads}`, `-c${spec.connections}`, `-d${spec.durationS}s`, '--timeout', '10s', '--latency', ...headerArgs, spec.url];
+  const args = [
+    `-t${threads}`,
+    `-c${spec.connections}`,
+    `-d${spec.durationS}s`,
+    '--timeout',
+    '10s',
+    '--latency',
+    ...headerArgs,
+    spec.url,
+  ];
   const { code, stdout, stderr } = await runToEnd(WRK, args, { env: process.env, cwd: repoRoot });
   if (code !== 0) throw new Error(`wrk exited ${code}: ${stderr}`);
 

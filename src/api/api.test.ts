@@ -29,7 +29,11 @@ describe('HTTP API', () => {
     });
 
     test('an unknown user gets the same answer as a wrong password', async () => {
-      const res = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'mallory', password: 'x' } });
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        payload: { username: 'mallory', password: 'x' },
+      });
       assert.equal(res.statusCode, 401);
       assert.equal(res.json().code, 'auth.invalid_credentials');
     });
@@ -45,15 +49,27 @@ describe('HTTP API', () => {
       const noCsrf = await t.app.inject({ method: 'POST', url: '/api/jobs/1/cancel', headers: { cookie: s.cookie } });
       assert.equal(noCsrf.statusCode, 403);
       assert.equal(noCsrf.json().code, 'auth.csrf');
-      const wrongCsrf = await t.app.inject({ method: 'POST', url: '/api/jobs/1/cancel', headers: { cookie: s.cookie, 'x-csrf-token': 'guess' } });
+      const wrongCsrf = await t.app.inject({
+        method: 'POST',
+        url: '/api/jobs/1/cancel',
+        headers: { cookie: s.cookie, 'x-csrf-token': 'guess' },
+      });
       assert.equal(wrongCsrf.statusCode, 403);
-      const withCsrf = await t.app.inject({ method: 'POST', url: '/api/jobs/999/cancel', headers: { cookie: s.cookie, 'x-csrf-token': s.csrfToken } });
+      const withCsrf = await t.app.inject({
+        method: 'POST',
+        url: '/api/jobs/999/cancel',
+        headers: { cookie: s.cookie, 'x-csrf-token': s.csrfToken },
+      });
       assert.equal(withCsrf.statusCode, 404, withCsrf.body);
     });
 
     test('logout ends the session', async () => {
       const s = await signIn(t.app, 'alice', TEST_PASSWORD);
-      const out = await t.app.inject({ method: 'POST', url: '/api/auth/logout', headers: { cookie: s.cookie, 'x-csrf-token': s.csrfToken } });
+      const out = await t.app.inject({
+        method: 'POST',
+        url: '/api/auth/logout',
+        headers: { cookie: s.cookie, 'x-csrf-token': s.csrfToken },
+      });
       assert.equal(out.statusCode, 204);
       const again = await t.app.inject({ method: 'GET', url: '/api/auth/me', headers: { cookie: s.cookie } });
       assert.equal(again.statusCode, 401);
@@ -93,7 +109,11 @@ describe('HTTP API', () => {
       });
       assert.equal(changed.statusCode, 204, changed.body);
       const fresh = changed.cookies.find((c) => c.name === 'mizugiwa_session')!;
-      const me = await t.app.inject({ method: 'GET', url: '/api/auth/me', headers: { cookie: `mizugiwa_session=${fresh.value}` } });
+      const me = await t.app.inject({
+        method: 'GET',
+        url: '/api/auth/me',
+        headers: { cookie: `mizugiwa_session=${fresh.value}` },
+      });
       assert.equal(me.json().user.mustChangePassword, false);
       const old = await t.app.inject({ method: 'GET', url: '/api/auth/me', headers: { cookie: s.cookie } });
       assert.equal(old.statusCode, 401, 'the session opened with the old password must end');
@@ -101,15 +121,35 @@ describe('HTTP API', () => {
 
     test('disabling a user ends their sessions; the last admin cannot be disabled', async () => {
       const s = await signIn(t.app, 'alice', TEST_PASSWORD);
-      const res = await t.app.inject({ method: 'PATCH', url: '/api/users/alice', headers: bearer(t.tokens.admin), payload: { disabled: true } });
+      const res = await t.app.inject({
+        method: 'PATCH',
+        url: '/api/users/alice',
+        headers: bearer(t.tokens.admin),
+        payload: { disabled: true },
+      });
       assert.equal(res.statusCode, 200, res.body);
       assert.ok(res.json().disabledAt);
       const me = await t.app.inject({ method: 'GET', url: '/api/auth/me', headers: { cookie: s.cookie } });
       assert.equal(me.statusCode, 401);
-      await t.app.inject({ method: 'PATCH', url: '/api/users/alice', headers: bearer(t.tokens.admin), payload: { disabled: false } });
+      await t.app.inject({
+        method: 'PATCH',
+        url: '/api/users/alice',
+        headers: bearer(t.tokens.admin),
+        payload: { disabled: false },
+      });
 
-      await t.app.inject({ method: 'POST', url: '/api/users', headers: bearer(t.tokens.admin), payload: { username: 'root2', role: 'admin', password: 'temporary-pass-123' } });
-      const one = await t.app.inject({ method: 'PATCH', url: '/api/users/root2', headers: bearer(t.tokens.admin), payload: { disabled: true } });
+      await t.app.inject({
+        method: 'POST',
+        url: '/api/users',
+        headers: bearer(t.tokens.admin),
+        payload: { username: 'root2', role: 'admin', password: 'temporary-pass-123' },
+      });
+      const one = await t.app.inject({
+        method: 'PATCH',
+        url: '/api/users/root2',
+        headers: bearer(t.tokens.admin),
+        payload: { disabled: true },
+      });
       assert.equal(one.statusCode, 409);
       assert.equal(one.json().code, 'user.last_admin');
     });
@@ -137,7 +177,12 @@ describe('HTTP API', () => {
 
   describe('API tokens', () => {
     test('a token is shown once, works, and stops working when revoked or expired', async () => {
-      const created = await t.app.inject({ method: 'POST', url: '/api/tokens', headers: bearer(t.tokens.admin), payload: { name: 'export', role: 'viewer', expires: '30d' } });
+      const created = await t.app.inject({
+        method: 'POST',
+        url: '/api/tokens',
+        headers: bearer(t.tokens.admin),
+        payload: { name: 'export', role: 'viewer', expires: '30d' },
+      });
       assert.equal(created.statusCode, 201);
       const { secret, token } = created.json() as { secret: string; token: { id: number; expiresAt: string } };
       assert.ok(Date.parse(token.expiresAt) > Date.now() + 29 * 86_400_000);
@@ -147,7 +192,11 @@ describe('HTTP API', () => {
       await t.app.inject({ method: 'DELETE', url: `/api/tokens/${token.id}`, headers: bearer(t.tokens.admin) });
       assert.equal((await t.app.inject({ method: 'GET', url: '/api/jobs', headers: bearer(secret) })).statusCode, 401);
 
-      await t.store.db.updateTable('apiTokens').set({ expiresAt: '2000-01-01T00:00:00.000Z', revokedAt: null }).where('id', '=', token.id).execute();
+      await t.store.db
+        .updateTable('apiTokens')
+        .set({ expiresAt: '2000-01-01T00:00:00.000Z', revokedAt: null })
+        .where('id', '=', token.id)
+        .execute();
       assert.equal((await t.app.inject({ method: 'GET', url: '/api/jobs', headers: bearer(secret) })).statusCode, 401);
     });
   });
@@ -162,9 +211,17 @@ describe('HTTP API', () => {
       });
       assert.equal(put.statusCode, 204, put.body);
 
-      const noPurpose = await t.app.inject({ method: 'GET', url: '/api/subscribers/C-1001', headers: bearer(t.tokens.abuse_desk) });
+      const noPurpose = await t.app.inject({
+        method: 'GET',
+        url: '/api/subscribers/C-1001',
+        headers: bearer(t.tokens.abuse_desk),
+      });
       assert.equal(noPurpose.statusCode, 400);
-      const shortPurpose = await t.app.inject({ method: 'GET', url: '/api/subscribers/C-1001?purpose=x', headers: bearer(t.tokens.abuse_desk) });
+      const shortPurpose = await t.app.inject({
+        method: 'GET',
+        url: '/api/subscribers/C-1001?purpose=x',
+        headers: bearer(t.tokens.abuse_desk),
+      });
       assert.equal(shortPurpose.json().code, 'subscriber.purpose_required');
 
       const ok = await t.app.inject({
@@ -179,9 +236,20 @@ describe('HTTP API', () => {
       assert.equal(entry?.target, 'subscriber:C-1001');
       assert.match(entry!.actor, /^token:\d+:test-abuse_desk$/);
 
-      const search = await t.app.inject({ method: 'GET', url: '/api/subscribers?search=taro&purpose=legal%20request%20LR-7', headers: bearer(t.tokens.legal) });
-      assert.deepEqual(search.json().items.map((s: { id: string }) => s.id), ['C-1001']);
-      const missing = await t.app.inject({ method: 'GET', url: '/api/subscribers/C-9?purpose=case%201234', headers: bearer(t.tokens.legal) });
+      const search = await t.app.inject({
+        method: 'GET',
+        url: '/api/subscribers?search=taro&purpose=legal%20request%20LR-7',
+        headers: bearer(t.tokens.legal),
+      });
+      assert.deepEqual(
+        search.json().items.map((s: { id: string }) => s.id),
+        ['C-1001'],
+      );
+      const missing = await t.app.inject({
+        method: 'GET',
+        url: '/api/subscribers/C-9?purpose=case%201234',
+        headers: bearer(t.tokens.legal),
+      });
       assert.equal(missing.statusCode, 404);
     });
   });
@@ -189,26 +257,55 @@ describe('HTTP API', () => {
   describe('dead letters', () => {
     test('are listed without raw bytes, shown with them (audited), replayed as a job, and counted in /metrics', async () => {
       registerReplayer('test-lines', async (raw) =>
-        Buffer.from(raw).toString('utf8').startsWith('good') ? { ok: true } : { ok: false, reason: 'still not a good line' },
+        Buffer.from(raw).toString('utf8').startsWith('good')
+          ? { ok: true }
+          : { ok: false, reason: 'still not a good line' },
       );
-      const good = await putDeadLetter(t.store.db, { source: 'feed-a', format: 'test-lines', reason: 'parser bug', position: 'a.txt:3', raw: Buffer.from('good line') });
-      const bad = await putDeadLetter(t.store.db, { source: 'feed-a', format: 'test-lines', reason: 'garbage', position: 'a.txt:4', raw: Buffer.from('\u0000bad') });
+      const good = await putDeadLetter(t.store.db, {
+        source: 'feed-a',
+        format: 'test-lines',
+        reason: 'parser bug',
+        position: 'a.txt:3',
+        raw: Buffer.from('good line'),
+      });
+      const bad = await putDeadLetter(t.store.db, {
+        source: 'feed-a',
+        format: 'test-lines',
+        reason: 'garbage',
+        position: 'a.txt:4',
+        raw: Buffer.from('\u0000bad'),
+      });
 
-      const list = await t.app.inject({ method: 'GET', url: '/api/deadletters?source=feed-a', headers: bearer(t.tokens.viewer) });
+      const list = await t.app.inject({
+        method: 'GET',
+        url: '/api/deadletters?source=feed-a',
+        headers: bearer(t.tokens.viewer),
+      });
       assert.equal(list.json().total, 2);
       assert.equal(list.json().items[0].raw, undefined);
 
-      const shown = await t.app.inject({ method: 'GET', url: `/api/deadletters/${good}`, headers: bearer(t.tokens.analyst) });
+      const shown = await t.app.inject({
+        method: 'GET',
+        url: `/api/deadletters/${good}`,
+        headers: bearer(t.tokens.analyst),
+      });
       assert.equal(shown.json().rawText, 'good line');
       const [read] = await listAudit(t.store.db, { limit: 1, action: 'deadletter.read' });
       assert.equal(read?.target, `deadletter:${good}`);
 
-      const replay = await t.app.inject({ method: 'POST', url: '/api/deadletters/replay', headers: bearer(t.tokens.analyst), payload: { ids: [good, bad] } });
+      const replay = await t.app.inject({
+        method: 'POST',
+        url: '/api/deadletters/replay',
+        headers: bearer(t.tokens.analyst),
+        payload: { ids: [good, bad] },
+      });
       assert.equal(replay.statusCode, 202);
       const jobId = replay.json().jobId as number;
       let job: { state: string; done: number; total: number } | undefined;
       for (let i = 0; i < 50; i++) {
-        job = (await t.app.inject({ method: 'GET', url: `/api/jobs/${jobId}`, headers: bearer(t.tokens.viewer) })).json();
+        job = (
+          await t.app.inject({ method: 'GET', url: `/api/jobs/${jobId}`, headers: bearer(t.tokens.viewer) })
+        ).json();
         if (job?.state !== 'running') break;
         await new Promise((r) => setTimeout(r, 50));
       }
@@ -216,7 +313,9 @@ describe('HTTP API', () => {
       assert.equal(job?.done, 2);
       assert.equal(job?.total, 2);
 
-      const after = (await t.app.inject({ method: 'GET', url: '/api/deadletters?source=feed-a', headers: bearer(t.tokens.viewer) })).json();
+      const after = (
+        await t.app.inject({ method: 'GET', url: '/api/deadletters?source=feed-a', headers: bearer(t.tokens.viewer) })
+      ).json();
       const byId = new Map(after.items.map((i: { id: number }) => [i.id, i]));
       assert.ok((byId.get(good) as { replayedAt: string }).replayedAt);
       assert.equal((byId.get(bad) as { lastError: string }).lastError, 'still not a good line');
@@ -224,18 +323,41 @@ describe('HTTP API', () => {
       const metrics = await t.app.inject({ method: 'GET', url: '/metrics' });
       assert.match(metrics.body, /mizugiwa_dead_letters\{source="feed-a",format="test-lines",state="pending"\} 1/);
       assert.match(metrics.body, /mizugiwa_dead_letters\{source="feed-a",format="test-lines",state="replayed"\} 1/);
-      assert.match(metrics.body, /mizugiwa_http_requests_total\{method="GET",route="\/api\/deadletters",status="200"\}/);
+      assert.match(
+        metrics.body,
+        /mizugiwa_http_requests_total\{method="GET",route="\/api\/deadletters",status="200"\}/,
+      );
 
-      const purge = await t.app.inject({ method: 'POST', url: '/api/deadletters/purge', headers: bearer(t.tokens.analyst), payload: { replayed: true } });
+      const purge = await t.app.inject({
+        method: 'POST',
+        url: '/api/deadletters/purge',
+        headers: bearer(t.tokens.analyst),
+        payload: { replayed: true },
+      });
       assert.equal(purge.json().deleted, 1);
     });
 
     test('replaying a format with no parser loaded says so', async () => {
-      const id = await putDeadLetter(t.store.db, { source: 'x', format: 'nobody-parses-this', reason: 'r', position: 'p', raw: Buffer.from('x') });
-      const replay = await t.app.inject({ method: 'POST', url: '/api/deadletters/replay', headers: bearer(t.tokens.analyst), payload: { ids: [id] } });
-      const job = (await t.app.inject({ method: 'GET', url: `/api/jobs/${replay.json().jobId}`, headers: bearer(t.tokens.viewer) })).json();
+      const id = await putDeadLetter(t.store.db, {
+        source: 'x',
+        format: 'nobody-parses-this',
+        reason: 'r',
+        position: 'p',
+        raw: Buffer.from('x'),
+      });
+      const replay = await t.app.inject({
+        method: 'POST',
+        url: '/api/deadletters/replay',
+        headers: bearer(t.tokens.analyst),
+        payload: { ids: [id] },
+      });
+      const job = (
+        await t.app.inject({ method: 'GET', url: `/api/jobs/${replay.json().jobId}`, headers: bearer(t.tokens.viewer) })
+      ).json();
       await new Promise((r) => setTimeout(r, 100));
-      const done = (await t.app.inject({ method: 'GET', url: `/api/jobs/${job.id}`, headers: bearer(t.tokens.viewer) })).json();
+      const done = (
+        await t.app.inject({ method: 'GET', url: `/api/jobs/${job.id}`, headers: bearer(t.tokens.viewer) })
+      ).json();
       assert.equal(done.state, 'failed');
       assert.match(done.error, /No parser named "nobody-parses-this"/);
     });

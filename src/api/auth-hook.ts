@@ -71,7 +71,11 @@ export function installAuth(app: FastifyInstance, db: Kysely<Database>, sessionH
   });
 }
 
-async function identify(request: FastifyRequest, db: Kysely<Database>, sessionHours: number): Promise<Principal | null> {
+async function identify(
+  request: FastifyRequest,
+  db: Kysely<Database>,
+  sessionHours: number,
+): Promise<Principal | null> {
   const header = request.headers.authorization;
   if (header) {
     const m = /^Bearer\s+(\S+)$/i.exec(header);

@@ -13,7 +13,12 @@ export function installErrorHandling(
 ): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const locale = requestLocale(request);
-    const send = (statusCode: number, key: MessageKey, params: Record<string, string | number> = {}, details?: unknown) => {
+    const send = (
+      statusCode: number,
+      key: MessageKey,
+      params: Record<string, string | number> = {},
+      details?: unknown,
+    ) => {
       const body: ErrorBody = { statusCode, code: key, message: message(key, locale, params) };
       if (details !== undefined) body.details = details;
       return reply.status(statusCode).send(body);

@@ -52,7 +52,11 @@ describe('every route answers 401 without credentials and 403 for a role without
 
   test('the table and the server agree on which routes exist', () => {
     const api = t.app.routeTable.filter((r) => r.method !== 'HEAD' && !r.url.startsWith('/api/docs'));
-    const registered = new Set(api.filter((r) => r.url.startsWith('/api') || r.url === '/healthz' || r.url === '/metrics').map((r) => `${r.method} ${r.url}`));
+    const registered = new Set(
+      api
+        .filter((r) => r.url.startsWith('/api') || r.url === '/healthz' || r.url === '/metrics')
+        .map((r) => `${r.method} ${r.url}`),
+    );
     const missing = [...registered].filter((k) => !(k in EXPECTED));
     assert.deepEqual(missing, [], `routes without an entry in EXPECTED: ${missing.join(', ')}`);
     const gone = Object.keys(EXPECTED).filter((k) => !registered.has(k));
@@ -60,7 +64,12 @@ describe('every route answers 401 without credentials and 403 for a role without
   });
 
   test('routes outside /api (the UI files) and the API docs are public', async () => {
-    const others = t.app.routeTable.filter((r) => r.method === 'GET' && (!r.url.startsWith('/api') || r.url.startsWith('/api/docs')) && !(`GET ${r.url}` in EXPECTED));
+    const others = t.app.routeTable.filter(
+      (r) =>
+        r.method === 'GET' &&
+        (!r.url.startsWith('/api') || r.url.startsWith('/api/docs')) &&
+        !(`GET ${r.url}` in EXPECTED),
+    );
     for (const r of others) {
       assert.equal(r.public, true, `${r.url} should be public`);
       const res = await t.app.inject({ method: 'GET', url: concrete(r.url) });
@@ -79,14 +88,25 @@ describe('every route answers 401 without credentials and 403 for a role without
       assert.equal(anonymous.statusCode, 401, `anonymous: ${anonymous.body}`);
       assert.equal(anonymous.json().code, 'auth.required');
 
-      const badToken = await t.app.inject({ method: method as 'GET', url: concrete(url), headers: bearer('mzg_not-a-real-token') });
+      const badToken = await t.app.inject({
+        method: method as 'GET',
+        url: concrete(url),
+        headers: bearer('mzg_not-a-real-token'),
+      });
       assert.equal(badToken.statusCode, 401);
 
       const allowed = rolesWith(permission);
       for (const role of ROLES) {
-        const res = await t.app.inject({ method: method as 'GET', url: concrete(url), headers: bearer(t.tokens[role]) });
+        const res = await t.app.inject({
+          method: method as 'GET',
+          url: concrete(url),
+          headers: bearer(t.tokens[role]),
+        });
         if (allowed.includes(role)) {
-          assert.ok(![401, 403].includes(res.statusCode), `${role} should be allowed, got ${res.statusCode} ${res.body}`);
+          assert.ok(
+            ![401, 403].includes(res.statusCode),
+            `${role} should be allowed, got ${res.statusCode} ${res.body}`,
+          );
         } else {
           assert.equal(res.statusCode, 403, `${role} should be refused, got ${res.statusCode} ${res.body}`);
           assert.equal(res.json().code, 'auth.forbidden');
@@ -101,7 +121,10 @@ test('a route that declares neither a permission nor public stops the server fro
   const app = Fastify();
   try {
     installAuth(app, store.db, 1);
-    assert.throws(() => app.get('/api/forgotten', async () => 'oops'), /declares neither config.permission nor config.public/);
+    assert.throws(
+      () => app.get('/api/forgotten', async () => 'oops'),
+      /declares neither config.permission nor config.public/,
+    );
   } finally {
     await app.close();
     await store.dispose();

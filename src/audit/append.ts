@@ -20,11 +20,7 @@ export type AuditRecord = {
  * write lock (SQLite) or the row lock (PostgreSQL) before the previous hash is read, so concurrent
  * writers — the server and a CLI on the same database — queue up instead of forking the chain.
  */
-export async function appendAudit(
-  trx: Transaction<Database>,
-  ctx: AuditContext,
-  record: AuditRecord,
-): Promise<number> {
+export async function appendAudit(trx: Transaction<Database>, ctx: AuditContext, record: AuditRecord): Promise<number> {
   const head = await trx
     .updateTable('auditHead')
     .set((eb) => ({ seq: eb('seq', '+', 1) }))
@@ -43,7 +39,10 @@ export async function appendAudit(
     prevHash: head.lastHash,
   };
   const hash = entryHash(entry);
-  await trx.insertInto('auditEntries').values({ ...entry, hash }).execute();
+  await trx
+    .insertInto('auditEntries')
+    .values({ ...entry, hash })
+    .execute();
   await trx.updateTable('auditHead').set({ lastHash: hash }).where('id', '=', 1).execute();
   return entry.id;
 }

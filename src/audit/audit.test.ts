@@ -19,9 +19,9 @@ for (const kind of await storeKinds()) {
 
     async function write(n: number) {
       for (let i = 0; i < n; i++) {
-        await store.db.transaction().execute((trx) =>
-          appendAudit(trx, ctx, { action: 'test.write', target: `thing:${i}`, detail: { i } }),
-        );
+        await store.db
+          .transaction()
+          .execute((trx) => appendAudit(trx, ctx, { action: 'test.write', target: `thing:${i}`, detail: { i } }));
       }
     }
 
@@ -32,7 +32,10 @@ for (const kind of await storeKinds()) {
     test('entries get gapless ids, link to their predecessor and verify', async () => {
       await write(5);
       const entries = await listAudit(store.db, { limit: 10 });
-      assert.deepEqual(entries.map((e) => e.id), [5, 4, 3, 2, 1]);
+      assert.deepEqual(
+        entries.map((e) => e.id),
+        [5, 4, 3, 2, 1],
+      );
       assert.equal(entries[0]?.actor, 'system:test');
       assert.equal(entries[0]?.requestId, 'req-1');
       assert.deepEqual(entries[0]?.detail, { i: 4 });

@@ -33,7 +33,10 @@ export async function login(
       appendAudit(trx, audit, {
         action: 'auth.login_failed',
         target: `user:${actorName}`,
-        detail: { ip: client.ip ?? null, reason: !row ? 'unknown user' : row.disabledAt ? 'disabled' : 'wrong password' },
+        detail: {
+          ip: client.ip ?? null,
+          reason: !row ? 'unknown user' : row.disabledAt ? 'disabled' : 'wrong password',
+        },
       }),
     );
     throw new UserFacingError(401, row?.disabledAt && ok ? 'auth.disabled' : 'auth.invalid_credentials');
@@ -59,7 +62,10 @@ export async function login(
     await trx.updateTable('users').set({ lastLoginAt: now.toISOString() }).where('id', '=', row.id).execute();
     await appendAudit(
       trx,
-      { actor: { kind: 'user', userId: row.id, username: row.username, role: toUser(row).role }, requestId: client.requestId },
+      {
+        actor: { kind: 'user', userId: row.id, username: row.username, role: toUser(row).role },
+        requestId: client.requestId,
+      },
       { action: 'auth.login', target: `user:${row.id}`, detail: { ip: client.ip ?? null } },
     );
   });
@@ -87,7 +93,10 @@ export async function resumeSession(
   if (now.getTime() - Date.parse(session.lastSeenAt) > SLIDE_RESOLUTION_MS) {
     await db
       .updateTable('sessions')
-      .set({ lastSeenAt: now.toISOString(), expiresAt: new Date(now.getTime() + sessionHours * 3_600_000).toISOString() })
+      .set({
+        lastSeenAt: now.toISOString(),
+        expiresAt: new Date(now.getTime() + sessionHours * 3_600_000).toISOString(),
+      })
       .where('idHash', '=', idHash)
       .execute();
   }

@@ -19,7 +19,11 @@ export async function createToken(
   const token = await audited(
     db,
     ctx,
-    (t: ApiToken) => ({ action: 'token.create', target: `token:${t.id}`, detail: { name: t.name, role: t.role, expiresAt: t.expiresAt } }),
+    (t: ApiToken) => ({
+      action: 'token.create',
+      target: `token:${t.id}`,
+      detail: { name: t.name, role: t.role, expiresAt: t.expiresAt },
+    }),
     async (trx) => {
       const row = await trx
         .insertInto('apiTokens')

@@ -28,7 +28,11 @@ export async function createUser(db: Kysely<Database>, ctx: AuditContext, input:
   return audited(
     db,
     ctx,
-    (user: User) => ({ action: 'user.create', target: `user:${user.id}`, detail: { username: user.username, role: user.role } }),
+    (user: User) => ({
+      action: 'user.create',
+      target: `user:${user.id}`,
+      detail: { username: user.username, role: user.role },
+    }),
     async (trx) => {
       if (await findUserByName(trx, input.username)) {
         throw new UserFacingError(409, 'user.exists', { username: input.username });
@@ -99,7 +103,12 @@ export async function setUserDisabled(
   );
 }
 
-export async function setUserRole(db: Kysely<Database>, ctx: AuditContext, username: string, role: Role): Promise<User> {
+export async function setUserRole(
+  db: Kysely<Database>,
+  ctx: AuditContext,
+  username: string,
+  role: Role,
+): Promise<User> {
   return audited(db, ctx, { action: 'user.role', target: `user:${username}`, detail: { role } }, async (trx) => {
     const user = await requireUser(trx, username);
     if (user.role === 'admin' && role !== 'admin') await refuseLastAdmin(trx, user.id);
@@ -122,13 +131,17 @@ export async function ensureFirstAdmin(db: Kysely<Database>): Promise<string | u
   if (any) return undefined;
   const password = generatePassword();
   try {
-    await createUser(db, { actor: { kind: 'system', component: 'first-start' } }, {
-      username: 'admin',
-      role: 'admin',
-      password,
-      displayName: 'Administrator',
-      mustChangePassword: true,
-    });
+    await createUser(
+      db,
+      { actor: { kind: 'system', component: 'first-start' } },
+      {
+        username: 'admin',
+        role: 'admin',
+        password,
+        displayName: 'Administrator',
+        mustChangePassword: true,
+      },
+    );
   } catch (err) {
     // Another process created it first (two starts racing on a fresh database): not ours to print.
     if (err instanceof UserFacingError && err.key === 'user.exists') return undefined;

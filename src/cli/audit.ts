@@ -25,7 +25,12 @@ export function registerAuditCommands(program: Command): void {
         });
         const result = await job.result;
         if (result.ok) {
-          process.stdout.write(say(`audit chain intact: ${result.checked} entries verified\n`, `監査ログの連鎖は正常です: ${result.checked} 件を検証しました\n`));
+          process.stdout.write(
+            say(
+              `audit chain intact: ${result.checked} entries verified\n`,
+              `監査ログの連鎖は正常です: ${result.checked} 件を検証しました\n`,
+            ),
+          );
         } else {
           process.stdout.write(
             say(
@@ -47,10 +52,26 @@ export function registerAuditCommands(program: Command): void {
     .option('--action <prefix>', 'only actions starting with this, e.g. subscriber. or auth.login')
     .option('--target <target>', 'only this target, e.g. user:3')
     .option('--json', 'one JSON object per line')
-    .action(async (opts: { limit: number; before?: number; actor?: string; action?: string; target?: string; json?: boolean; config?: string }) => {
-      await withStore(opts, async ({ store }) => {
-        const rows = await listAudit(store.db, { limit: opts.limit, beforeId: opts.before, actor: opts.actor, action: opts.action, target: opts.target });
-        printTable(rows, ['id', 'at', 'actor', 'action', 'target', 'purpose'], opts.json);
-      });
-    });
+    .action(
+      async (opts: {
+        limit: number;
+        before?: number;
+        actor?: string;
+        action?: string;
+        target?: string;
+        json?: boolean;
+        config?: string;
+      }) => {
+        await withStore(opts, async ({ store }) => {
+          const rows = await listAudit(store.db, {
+            limit: opts.limit,
+            beforeId: opts.before,
+            actor: opts.actor,
+            action: opts.action,
+            target: opts.target,
+          });
+          printTable(rows, ['id', 'at', 'actor', 'action', 'target', 'purpose'], opts.json);
+        });
+      },
+    );
 }

@@ -9,7 +9,9 @@ export function registerConfigCommands(program: Command): void {
 
   config
     .command('check [file]')
-    .description('validate a config file (default: ./mizugiwa.yaml, else defaults) with the MIZUGIWA_* overrides; exit 1 if invalid')
+    .description(
+      'validate a config file (default: ./mizugiwa.yaml, else defaults) with the MIZUGIWA_* overrides; exit 1 if invalid',
+    )
     .option('-c, --config <file>', 'the same as [file]')
     .action(async (file: string | undefined, opts: { config?: string }) => {
       const loaded = loadConfig({ file: file ?? opts.config });
@@ -28,7 +30,10 @@ export function registerConfigCommands(program: Command): void {
     .option('-c, --config <file>', 'config file')
     .action(async (opts: { config?: string }) => {
       const { config: effective } = loadConfig({ file: opts.config });
-      const shown = { ...effective, database: { ...effective.database, url: effective.database.url ? redact(effective.database.url) : '' } };
+      const shown = {
+        ...effective,
+        database: { ...effective.database, url: effective.database.url ? redact(effective.database.url) : '' },
+      };
       process.stdout.write(stringify(shown));
     });
 }

@@ -20,7 +20,10 @@ export function say(en: string, ja: string): string {
 
 /** Adds the option every subcommand takes. */
 export function withConfigOption(command: Command): Command {
-  return command.option('-c, --config <file>', 'config file (default: ./mizugiwa.yaml if present, else built-in defaults)');
+  return command.option(
+    '-c, --config <file>',
+    'config file (default: ./mizugiwa.yaml if present, else built-in defaults)',
+  );
 }
 
 /** Loads the config, opens and migrates the store, runs `fn`, and always closes the store. */

@@ -16,7 +16,10 @@ export function registerDbCommands(program: Command): void {
         const { applied, current } = await migrate(store);
         process.stdout.write(
           applied.length
-            ? say(`applied ${applied.join(', ')} to ${store.location}\n`, `${store.location} に ${applied.join(', ')} を適用しました\n`)
+            ? say(
+                `applied ${applied.join(', ')} to ${store.location}\n`,
+                `${store.location} に ${applied.join(', ')} を適用しました\n`,
+              )
             : say(`${store.location} is up to date (${current})\n`, `${store.location} は最新です（${current}）\n`),
         );
       } finally {

@@ -19,21 +19,43 @@ export function registerDeadLetterCommands(program: Command): void {
     .option('-n, --limit <n>', 'how many', (v) => Number(v), 50)
     .option('--offset <n>', 'skip this many', (v) => Number(v), 0)
     .option('--json', 'one JSON object per line')
-    .action(async (opts: { source?: string; format?: string; limit: number; offset: number; json?: boolean; config?: string }) => {
-      await withStore(opts, async ({ store }) => {
-        const { total, items } = await listDeadLetters(store.db, opts);
-        printTable(items, ['id', 'receivedAt', 'source', 'format', 'position', 'reason', 'size', 'replayedAt'], opts.json);
-        if (!opts.json) process.stderr.write(say(`${items.length} of ${total}\n`, `${total} 件中 ${items.length} 件\n`));
-      });
-    });
+    .action(
+      async (opts: {
+        source?: string;
+        format?: string;
+        limit: number;
+        offset: number;
+        json?: boolean;
+        config?: string;
+      }) => {
+        await withStore(opts, async ({ store }) => {
+          const { total, items } = await listDeadLetters(store.db, opts);
+          printTable(
+            items,
+            ['id', 'receivedAt', 'source', 'format', 'position', 'reason', 'size', 'replayedAt'],
+            opts.json,
+          );
+          if (!opts.json)
+            process.stderr.write(say(`${items.length} of ${total}\n`, `${total} 件中 ${items.length} 件\n`));
+        });
+      },
+    );
 
   withConfigOption(dl.command('show <id>'))
-    .description('show one dead letter with its raw bytes (the read is audited: raw records may hold subscriber traffic)')
+    .description(
+      'show one dead letter with its raw bytes (the read is audited: raw records may hold subscriber traffic)',
+    )
     .option('--raw', 'write only the raw bytes to stdout, for piping into a parser')
     .action(async (id: string, opts: { raw?: boolean; config?: string }) => {
       await withStore(opts, async ({ store, audit }) => {
-        const letter = await audited(store.db, audit, { action: 'deadletter.read', target: `deadletter:${id}` }, (trx) => getDeadLetter(trx, Number(id)));
-        if (!letter) throw new Error(say(`there is no dead letter with id ${id}`, `ID ${id} のデッドレターはありません`));
+        const letter = await audited(
+          store.db,
+          audit,
+          { action: 'deadletter.read', target: `deadletter:${id}` },
+          (trx) => getDeadLetter(trx, Number(id)),
+        );
+        if (!letter)
+          throw new Error(say(`there is no dead letter with id ${id}`, `ID ${id} のデッドレターはありません`));
         if (opts.raw) {
           process.stdout.write(letter.raw);
           return;
@@ -53,19 +75,33 @@ export function registerDeadLetterCommands(program: Command): void {
       await withStore(opts, async ({ store, audit }) => {
         let chosen = ids.map(Number);
         if (opts.all) {
-          const { items } = await listDeadLetters(store.db, { source: opts.source, format: opts.format, limit: 1_000_000, offset: 0 });
+          const { items } = await listDeadLetters(store.db, {
+            source: opts.source,
+            format: opts.format,
+            limit: 1_000_000,
+            offset: 0,
+          });
           chosen = items.filter((i) => !i.replayedAt).map((i) => i.id);
         }
-        if (chosen.length === 0) throw new Error(say('name dead-letter ids, or use --all', 'ID を指定するか --all を付けてください'));
-        const job = await startJob(store.db, { kind: 'deadletter.replay', params: { count: chosen.length }, actor: audit.actor }, async (jobProgress) => {
-          const bar = withProgressBar(say('replaying', '再処理中'), jobProgress);
-          try {
-            return await replayDeadLetters(store.db, chosen, bar.progress);
-          } finally {
-            bar.stop();
-          }
+        if (chosen.length === 0)
+          throw new Error(say('name dead-letter ids, or use --all', 'ID を指定するか --all を付けてください'));
+        const job = await startJob(
+          store.db,
+          { kind: 'deadletter.replay', params: { count: chosen.length }, actor: audit.actor },
+          async (jobProgress) => {
+            const bar = withProgressBar(say('replaying', '再処理中'), jobProgress);
+            try {
+              return await replayDeadLetters(store.db, chosen, bar.progress);
+            } finally {
+              bar.stop();
+            }
+          },
+        );
+        await recordAudit(store.db, audit, {
+          action: 'deadletter.replay',
+          target: `job:${job.id}`,
+          detail: { ids: chosen },
         });
-        await recordAudit(store.db, audit, { action: 'deadletter.replay', target: `job:${job.id}`, detail: { ids: chosen } });
         const s = await job.result;
         process.stdout.write(
           say(
@@ -88,10 +124,16 @@ export function registerDeadLetterCommands(program: Command): void {
           : ids.length
             ? { ids: ids.map(Number) }
             : undefined;
-      if (!which) throw new Error(say('name ids, or use --replayed or --before', 'ID か --replayed / --before を指定してください'));
+      if (!which)
+        throw new Error(
+          say('name ids, or use --replayed or --before', 'ID か --replayed / --before を指定してください'),
+        );
       await withStore(opts, async ({ store, audit }) => {
-        const n = await audited(store.db, audit, (deleted: number) => ({ action: 'deadletter.purge', detail: { ...which, deleted } }), (trx) =>
-          deleteDeadLetters(trx, which),
+        const n = await audited(
+          store.db,
+          audit,
+          (deleted: number) => ({ action: 'deadletter.purge', detail: { ...which, deleted } }),
+          (trx) => deleteDeadLetters(trx, which),
         );
         process.stdout.write(say(`deleted ${n} dead letters\n`, `デッドレターを ${n} 件削除しました\n`));
       });

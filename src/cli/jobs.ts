@@ -17,7 +17,11 @@ export function registerJobCommands(program: Command): void {
           ...j,
           progress: j.total ? `${j.done}/${j.total}` : String(j.done),
         }));
-        printTable(rows, ['id', 'kind', 'state', 'progress', 'ratePerSecond', 'etaSeconds', 'startedAt', 'error'], opts.json);
+        printTable(
+          rows,
+          ['id', 'kind', 'state', 'progress', 'ratePerSecond', 'etaSeconds', 'startedAt', 'error'],
+          opts.json,
+        );
       });
     });
 
@@ -26,7 +30,10 @@ export function registerJobCommands(program: Command): void {
     .action(async (id: string, opts: { config?: string }) => {
       await withStore(opts, async ({ store }) => {
         const bar = new SingleBar(
-          { format: `job ${id} [{bar}] {percentage}% | {value}/{total} | {rate}/s | ETA {eta}s | {state}`, stream: process.stderr },
+          {
+            format: `job ${id} [{bar}] {percentage}% | {value}/{total} | {rate}/s | ETA {eta}s | {state}`,
+            stream: process.stderr,
+          },
           Presets.shades_classic,
         );
         let started = false;

@@ -29,7 +29,11 @@ export function registerSubscriberCommands(program: Command): void {
     .option('--json', 'one JSON object per line')
     .action(async (text: string, opts: { purpose: string; limit: number; json?: boolean; config?: string }) => {
       await withStore(opts, async ({ store, audit }) => {
-        const rows = await readSubscribers(store.db, { ...audit, purpose: opts.purpose }, { search: text, limit: opts.limit });
+        const rows = await readSubscribers(
+          store.db,
+          { ...audit, purpose: opts.purpose },
+          { search: text, limit: opts.limit },
+        );
         printTable(rows, ['id', 'name', 'email', 'phone', 'contract'], opts.json);
       });
     });
@@ -41,17 +45,22 @@ export function registerSubscriberCommands(program: Command): void {
     .option('--phone <phone>')
     .option('--address <address>')
     .option('--contract <contract>', 'contract or plan identifier')
-    .action(async (id: string, opts: { name: string; email?: string; phone?: string; address?: string; contract?: string; config?: string }) => {
-      await withStore(opts, async ({ store, audit }) => {
-        await upsertSubscriber(store.db, audit, {
-          id,
-          name: opts.name,
-          email: opts.email ?? null,
-          phone: opts.phone ?? null,
-          address: opts.address ?? null,
-          contract: opts.contract ?? null,
+    .action(
+      async (
+        id: string,
+        opts: { name: string; email?: string; phone?: string; address?: string; contract?: string; config?: string },
+      ) => {
+        await withStore(opts, async ({ store, audit }) => {
+          await upsertSubscriber(store.db, audit, {
+            id,
+            name: opts.name,
+            email: opts.email ?? null,
+            phone: opts.phone ?? null,
+            address: opts.address ?? null,
+            contract: opts.contract ?? null,
+          });
+          process.stdout.write(say(`subscriber ${id} saved\n`, `加入者 ${id} を保存しました\n`));
         });
-        process.stdout.write(say(`subscriber ${id} saved\n`, `加入者 ${id} を保存しました\n`));
-      });
-    });
+      },
+    );
 }

@@ -6,7 +6,9 @@ import { say, withConfigOption, withStore } from './context.js';
 import { printTable } from './output.js';
 
 export function registerTokenCommands(program: Command): void {
-  const token = program.command('token').description('manage API tokens for scripts and other systems (create, list, revoke)');
+  const token = program
+    .command('token')
+    .description('manage API tokens for scripts and other systems (create, list, revoke)');
 
   withConfigOption(token.command('create <name>'))
     .description('create an API token; the secret is printed once')
@@ -16,7 +18,11 @@ export function registerTokenCommands(program: Command): void {
       if (!isRole(opts.role)) throw new Error(`--role: expected one of ${ROLES.join(', ')}, got "${opts.role}"`);
       const role = opts.role;
       await withStore(opts, async ({ store, audit }) => {
-        const { token: created, secret } = await createToken(store.db, audit, { name, role, expiresAt: parseExpiry(opts.expires) });
+        const { token: created, secret } = await createToken(store.db, audit, {
+          name,
+          role,
+          expiresAt: parseExpiry(opts.expires),
+        });
         process.stderr.write(
           say(
             `created token ${created.id} "${created.name}" (${created.role}${created.expiresAt ? `, expires ${created.expiresAt}` : ''}). ` +
@@ -39,7 +45,11 @@ export function registerTokenCommands(program: Command): void {
           ...t,
           state: t.revokedAt ? 'revoked' : t.expiresAt && t.expiresAt <= now ? 'expired' : 'active',
         }));
-        printTable(rows, ['id', 'name', 'role', 'state', 'expiresAt', 'lastUsedAt', 'createdBy', 'createdAt'], opts.json);
+        printTable(
+          rows,
+          ['id', 'name', 'role', 'state', 'expiresAt', 'lastUsedAt', 'createdBy', 'createdAt'],
+          opts.json,
+        );
       });
     });
 
@@ -48,7 +58,12 @@ export function registerTokenCommands(program: Command): void {
     .action(async (id: string, opts: { config?: string }) => {
       await withStore(opts, async ({ store, audit }) => {
         const revoked = await revokeToken(store.db, audit, Number(id));
-        process.stdout.write(say(`token ${revoked.id} "${revoked.name}" revoked\n`, `トークン ${revoked.id}「${revoked.name}」を失効させました\n`));
+        process.stdout.write(
+          say(
+            `token ${revoked.id} "${revoked.name}" revoked\n`,
+            `トークン ${revoked.id}「${revoked.name}」を失効させました\n`,
+          ),
+        );
       });
     });
 }

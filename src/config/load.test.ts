@@ -36,7 +36,10 @@ describe('configuration', () => {
 
   test('./mizugiwa.yaml is read when present; environment overrides it by config path', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'mizugiwa-cwd-'));
-    writeFileSync(join(cwd, 'mizugiwa.yaml'), 'http:\n  listen: 127.0.0.1:9000\n  session_hours: 8\ndata_dir: /var/lib/mizugiwa\n');
+    writeFileSync(
+      join(cwd, 'mizugiwa.yaml'),
+      'http:\n  listen: 127.0.0.1:9000\n  session_hours: 8\ndata_dir: /var/lib/mizugiwa\n',
+    );
     const { config, file: used } = loadConfig({
       env: { MIZUGIWA_HTTP_LISTEN: '[::1]:9100', MIZUGIWA_DATABASE_POOL_SIZE: '20', MIZUGIWA_HTTP_TRUST_PROXY: 'true' },
       cwd,
@@ -50,13 +53,19 @@ describe('configuration', () => {
   });
 
   test('string keys keep what was written (a numeric-looking schema name stays a string)', () => {
-    const { config } = loadConfig({ env: { MIZUGIWA_DATABASE_URL: 'postgres://u@h/db', MIZUGIWA_DATA_DIR: '0123' }, cwd: dir });
+    const { config } = loadConfig({
+      env: { MIZUGIWA_DATABASE_URL: 'postgres://u@h/db', MIZUGIWA_DATA_DIR: '0123' },
+      cwd: dir,
+    });
     assert.equal(config.database.url, 'postgres://u@h/db');
     assert.equal(config.data_dir, join(dir, '0123'));
   });
 
   test('every error names the path, what was expected and what was found', () => {
-    const path = file('bad.yaml', 'http:\n  listen: somewhere\n  lisen: 1\ndatabase:\n  url: ftp://files.example/x\nlog:\n  level: loud\nui:\n  timezone: Mars/Olympus\n');
+    const path = file(
+      'bad.yaml',
+      'http:\n  listen: somewhere\n  lisen: 1\ndatabase:\n  url: ftp://files.example/x\nlog:\n  level: loud\nui:\n  timezone: Mars/Olympus\n',
+    );
     const found = problems(() => loadConfig({ file: path, env: {}, cwd: dir }));
     assert.deepEqual(found.sort(), [
       'database.url: expected postgres://user@host:port/db, sqlite:<file>, or empty for the embedded SQLite, got "ftp://files.example/x"',
@@ -69,18 +78,32 @@ describe('configuration', () => {
 
   test('an error from the environment names the variable', () => {
     const found = problems(() => loadConfig({ env: { MIZUGIWA_HTTP_SESSION_HOURS: 'many' }, cwd: dir }));
-    assert.deepEqual(found, ['http.session_hours (from MIZUGIWA_HTTP_SESSION_HOURS): expected number, got string "many"']);
+    assert.deepEqual(found, [
+      'http.session_hours (from MIZUGIWA_HTTP_SESSION_HOURS): expected number, got string "many"',
+    ]);
   });
 
   test('a bad cron expression is explained', () => {
     const found = problems(() => loadConfig({ env: { MIZUGIWA_JOBS_HOUSEKEEPING_CRON: 'every day' }, cwd: dir }));
-    assert.match(found[0]!, /^jobs\.housekeeping_cron \(from MIZUGIWA_JOBS_HOUSEKEEPING_CRON\): expected a cron expression/);
+    assert.match(
+      found[0]!,
+      /^jobs\.housekeeping_cron \(from MIZUGIWA_JOBS_HOUSEKEEPING_CRON\): expected a cron expression/,
+    );
   });
 
   test('YAML syntax errors and a missing explicit file are reported, not thrown raw', () => {
-    assert.match(problems(() => loadConfig({ file: file('syntax.yaml', 'http:\n  listen: [oops\n'), env: {}, cwd: dir }))[0]!, /^YAML syntax/);
-    assert.match(problems(() => loadConfig({ file: join(dir, 'absent.yaml'), env: {}, cwd: dir }))[0]!, /does not exist/);
-    assert.match(problems(() => loadConfig({ file: file('list.yaml', '- a\n- b\n'), env: {}, cwd: dir }))[0]!, /top level must be a mapping/);
+    assert.match(
+      problems(() => loadConfig({ file: file('syntax.yaml', 'http:\n  listen: [oops\n'), env: {}, cwd: dir }))[0]!,
+      /^YAML syntax/,
+    );
+    assert.match(
+      problems(() => loadConfig({ file: join(dir, 'absent.yaml'), env: {}, cwd: dir }))[0]!,
+      /does not exist/,
+    );
+    assert.match(
+      problems(() => loadConfig({ file: file('list.yaml', '- a\n- b\n'), env: {}, cwd: dir }))[0]!,
+      /top level must be a mapping/,
+    );
   });
 
   test('unknown MIZUGIWA_* variables are warned about, test-only ones are not', () => {

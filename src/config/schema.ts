@@ -5,13 +5,11 @@ import { z } from 'zod';
 // `mizugiwa serve` with no file runs the embedded default; mizugiwa.example.yaml documents each key.
 
 const listenAddress = z.string().refine((v) => parseListen(v) !== undefined, {
-  error: (iss) =>
-    `expected host:port such as 127.0.0.1:8080 or [::1]:8080, got ${JSON.stringify(iss.input)}`,
+  error: (iss) => `expected host:port such as 127.0.0.1:8080 or [::1]:8080, got ${JSON.stringify(iss.input)}`,
 });
 
 const timeZone = z.string().refine((v) => isTimeZone(v), {
-  error: (iss) =>
-    `expected an IANA time zone such as Asia/Tokyo or UTC, got ${JSON.stringify(iss.input)}`,
+  error: (iss) => `expected an IANA time zone such as Asia/Tokyo or UTC, got ${JSON.stringify(iss.input)}`,
 });
 
 const databaseUrl = z.string().refine((v) => v === '' || /^(postgres|postgresql|sqlite):/.test(v), {
@@ -20,7 +18,8 @@ const databaseUrl = z.string().refine((v) => v === '' || /^(postgres|postgresql|
 });
 
 const cronExpression = z.string().refine((v) => cronProblem(v) === undefined, {
-  error: (iss) => `expected a cron expression such as "17 3 * * *" (minute hour day month weekday): ${cronProblem(String(iss.input))}`,
+  error: (iss) =>
+    `expected a cron expression such as "17 3 * * *" (minute hour day month weekday): ${cronProblem(String(iss.input))}`,
 });
 
 export const configSchema = z.strictObject({
@@ -29,7 +28,12 @@ export const configSchema = z.strictObject({
     .strictObject({
       listen: listenAddress.default('127.0.0.1:8080'),
       trust_proxy: z.boolean().default(false),
-      session_hours: z.number().int().min(1).max(24 * 30).default(12),
+      session_hours: z
+        .number()
+        .int()
+        .min(1)
+        .max(24 * 30)
+        .default(12),
       secure_cookies: z.boolean().default(false),
     })
     .prefault({}),

@@ -21,7 +21,8 @@ const en = {
   'subscriber.purpose_required': 'Reading subscriber data needs a purpose (at least 5 characters), and is recorded.',
   'subscriber.not_found': 'There is no subscriber with id "{id}".',
   'deadletter.not_found': 'There is no dead letter with id {id}.',
-  'deadletter.no_replayer': 'No parser named "{format}" is loaded, so dead letters of that format cannot be replayed yet.',
+  'deadletter.no_replayer':
+    'No parser named "{format}" is loaded, so dead letters of that format cannot be replayed yet.',
   'job.not_found': 'There is no job with id {id}.',
   'request.invalid': 'The request is not valid: {detail}',
   'request.not_found': 'There is no such API route: {method} {url}.',
@@ -61,9 +62,7 @@ export type Locale = 'en' | 'ja';
 const catalogs: Record<Locale, Record<MessageKey, string>> = { en, ja };
 
 export function message(key: MessageKey, locale: Locale, params: Record<string, string | number> = {}): string {
-  return catalogs[locale][key].replace(/\{(\w+)\}/g, (m, name: string) =>
-    name in params ? String(params[name]) : m,
-  );
+  return catalogs[locale][key].replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? String(params[name]) : m));
 }
 
 /** The best of ja/en for an Accept-Language header or a LANG variable; English when neither fits. */

@@ -40,9 +40,11 @@ export async function startJob<T>(
   const flush = (): Promise<void> => {
     if (!dirty) return flushing;
     dirty = false;
-    flushing = flushing.then(() => updateJob(db, id, { done, total, message: text })).catch((err: unknown) => {
-      spec.log?.warn({ err, jobId: id }, 'could not record job progress');
-    });
+    flushing = flushing
+      .then(() => updateJob(db, id, { done, total, message: text }))
+      .catch((err: unknown) => {
+        spec.log?.warn({ err, jobId: id }, 'could not record job progress');
+      });
     return flushing;
   };
   const timer = setInterval(() => void flush(), FLUSH_INTERVAL_MS);
@@ -80,7 +82,10 @@ export async function startJob<T>(
         error: err instanceof Error ? err.message : String(err),
         finishedAt: nowIso(),
       }).catch(() => undefined);
-      spec.log?.[cancelled ? 'info' : 'error']({ err, jobId: id, kind: spec.kind }, cancelled ? 'job cancelled' : 'job failed');
+      spec.log?.[cancelled ? 'info' : 'error'](
+        { err, jobId: id, kind: spec.kind },
+        cancelled ? 'job cancelled' : 'job failed',
+      );
       throw err;
     } finally {
       running.delete(id);

@@ -13,7 +13,12 @@ export function startScheduler(tasks: ScheduledTask[], log: Logger): Scheduler {
   for (const task of tasks) {
     const cron = new Cron(
       task.cron,
-      { name: task.name, timezone: 'UTC', protect: true, catch: (err) => log.error({ err, task: task.name }, 'scheduled task failed') },
+      {
+        name: task.name,
+        timezone: 'UTC',
+        protect: true,
+        catch: (err) => log.error({ err, task: task.name }, 'scheduled task failed'),
+      },
       async () => {
         const started = Date.now();
         const result = await task.run();

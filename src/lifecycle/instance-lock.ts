@@ -34,12 +34,14 @@ export function acquireInstanceLock(dbFile: string): InstanceLock {
         throw new Error(
           `another Mizugiwa server (pid ${owner.pid}, running since ${owner.since}) is already using ${dbFile}. ` +
             `Stop it first, or give this one its own data_dir (MIZUGIWA_DATA_DIR).`,
+          { cause: err },
         );
       }
       if (owner && owner.host !== hostname()) {
         throw new Error(
           `${dbFile} is locked by a Mizugiwa server on host ${owner.host} (pid ${owner.pid}). ` +
             `If that server is gone, remove ${lockFile} and start again.`,
+          { cause: err },
         );
       }
       try {

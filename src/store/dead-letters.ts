@@ -13,7 +13,12 @@ export type DeadLetterInput = {
 };
 
 export type DeadLetter = Omit<DeadLetterRow, 'raw'> & { id: number };
-export type DeadLetterFilter = { source?: string | undefined; format?: string | undefined; limit: number; offset: number };
+export type DeadLetterFilter = {
+  source?: string | undefined;
+  format?: string | undefined;
+  limit: number;
+  offset: number;
+};
 
 /** Raw bytes beyond this are cut (and the cut said in the reason): one bad line must not fill the disk. */
 export const MAX_RAW_BYTES = 64 * 1024;
@@ -27,7 +32,9 @@ export async function putDeadLetter(db: Kysely<Database>, input: DeadLetterInput
       receivedAt: nowIso(),
       source: input.source,
       format: input.format,
-      reason: cut ? `${input.reason} (raw record cut to ${MAX_RAW_BYTES} of ${input.raw.byteLength} bytes)` : input.reason,
+      reason: cut
+        ? `${input.reason} (raw record cut to ${MAX_RAW_BYTES} of ${input.raw.byteLength} bytes)`
+        : input.reason,
       position: input.position,
       raw: Buffer.from(raw),
       size: input.raw.byteLength,
@@ -76,10 +83,7 @@ export async function countDeadLetters(
   const rows = await db
     .selectFrom('deadLetters')
     .select(['source', 'format'])
-    .select((eb) => [
-      eb.fn.countAll<number>().as('total'),
-      eb.fn.count<number>('replayedAt').as('replayed'),
-    ])
+    .select((eb) => [eb.fn.countAll<number>().as('total'), eb.fn.count<number>('replayedAt').as('replayed')])
     .groupBy(['source', 'format'])
     .execute();
   return rows.map((r) => ({

@@ -75,7 +75,11 @@ export async function updateJob(
   id: number,
   patch: Partial<Pick<JobRow, 'state' | 'done' | 'total' | 'message' | 'finishedAt' | 'error'>>,
 ): Promise<void> {
-  await db.updateTable('jobs').set({ ...patch, updatedAt: nowIso() }).where('id', '=', id).execute();
+  await db
+    .updateTable('jobs')
+    .set({ ...patch, updatedAt: nowIso() })
+    .where('id', '=', id)
+    .execute();
 }
 
 export async function getJob(db: Kysely<Database>, id: number): Promise<JobView | undefined> {
@@ -111,7 +115,12 @@ export async function failStaleJobs(db: Kysely<Database>, staleMs: number): Prom
   const cutoff = new Date(Date.now() - staleMs).toISOString();
   const result = await db
     .updateTable('jobs')
-    .set({ state: 'failed', error: 'interrupted: the process running it stopped', finishedAt: nowIso(), updatedAt: nowIso() })
+    .set({
+      state: 'failed',
+      error: 'interrupted: the process running it stopped',
+      finishedAt: nowIso(),
+      updatedAt: nowIso(),
+    })
     .where('state', '=', 'running')
     .where('updatedAt', '<', cutoff)
     .executeTakeFirst();

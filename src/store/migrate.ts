@@ -29,9 +29,7 @@ export async function migrate(store: Store): Promise<MigrationReport> {
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error');
     const cause = result.error instanceof Error ? result.error.message : String(result.error);
-    throw new Error(
-      `database migration ${failed?.migrationName ?? ''} failed on ${store.location}: ${cause}`,
-    );
+    throw new Error(`database migration ${failed?.migrationName ?? ''} failed on ${store.location}: ${cause}`);
   }
   const applied = (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
   return { applied, current: MIGRATIONS[MIGRATIONS.length - 1]?.name };

@@ -5,7 +5,14 @@ import { migrate } from './migrate.js';
 import { createUser, ensureFirstAdmin, setPassword } from '../auth/users.js';
 import { login, purgeExpiredSessions, resumeSession } from '../auth/sessions.js';
 import { authenticateToken, createToken, revokeToken } from '../auth/tokens.js';
-import { countDeadLetters, deleteDeadLetters, listDeadLetters, MAX_RAW_BYTES, putDeadLetter, getDeadLetter } from './dead-letters.js';
+import {
+  countDeadLetters,
+  deleteDeadLetters,
+  listDeadLetters,
+  MAX_RAW_BYTES,
+  putDeadLetter,
+  getDeadLetter,
+} from './dead-letters.js';
 import { failStaleJobs, getJob, listJobs } from './jobs.js';
 import { startJob } from '../jobs/run.js';
 import { housekeeping } from '../jobs/housekeeping.js';
@@ -39,9 +46,18 @@ for (const kind of await storeKinds()) {
 
     test('users: duplicate names and weak passwords are refused with a reason', async () => {
       await createUser(store.db, system, { username: 'dana', role: 'legal', password: 'twelve chars ok' });
-      await assert.rejects(createUser(store.db, system, { username: 'dana', role: 'viewer', password: 'twelve chars ok' }), (e: unknown) => e instanceof UserFacingError && e.key === 'user.exists');
-      await assert.rejects(createUser(store.db, system, { username: 'erin', role: 'viewer', password: 'short' }), (e: unknown) => e instanceof UserFacingError && e.key === 'auth.password_weak');
-      await assert.rejects(createUser(store.db, system, { username: 'bad name!', role: 'viewer', password: 'twelve chars ok' }), (e: unknown) => e instanceof UserFacingError && e.key === 'user.bad_name');
+      await assert.rejects(
+        createUser(store.db, system, { username: 'dana', role: 'viewer', password: 'twelve chars ok' }),
+        (e: unknown) => e instanceof UserFacingError && e.key === 'user.exists',
+      );
+      await assert.rejects(
+        createUser(store.db, system, { username: 'erin', role: 'viewer', password: 'short' }),
+        (e: unknown) => e instanceof UserFacingError && e.key === 'auth.password_weak',
+      );
+      await assert.rejects(
+        createUser(store.db, system, { username: 'bad name!', role: 'viewer', password: 'twelve chars ok' }),
+        (e: unknown) => e instanceof UserFacingError && e.key === 'user.bad_name',
+      );
     });
 
     test('sessions resume until they expire, and end when the password changes', async () => {
@@ -54,13 +70,21 @@ for (const kind of await storeKinds()) {
       await store.db.updateTable('sessions').set({ expiresAt: '2000-01-01T00:00:00.000Z' }).execute();
       assert.equal(await resumeSession(store.db, s2.sessionId, 1), undefined);
       assert.ok((await purgeExpiredSessions(store.db)) >= 1);
-      const left = await store.db.selectFrom('sessions').select('idHash').where('expiresAt', '<=', new Date().toISOString()).execute();
+      const left = await store.db
+        .selectFrom('sessions')
+        .select('idHash')
+        .where('expiresAt', '<=', new Date().toISOString())
+        .execute();
       assert.equal(left.length, 0);
     });
 
     test('tokens are stored hashed and stop at revocation', async () => {
       const { token, secret } = await createToken(store.db, system, { name: 'siem', role: 'viewer' });
-      const stored = await store.db.selectFrom('apiTokens').selectAll().where('id', '=', token.id).executeTakeFirstOrThrow();
+      const stored = await store.db
+        .selectFrom('apiTokens')
+        .selectAll()
+        .where('id', '=', token.id)
+        .executeTakeFirstOrThrow();
       assert.notEqual(stored.tokenHash, secret);
       assert.ok(!JSON.stringify(stored).includes(secret.slice(4)));
       assert.equal((await authenticateToken(store.db, secret))?.id, token.id);
@@ -72,7 +96,13 @@ for (const kind of await storeKinds()) {
       const raw = Buffer.from([0, 255, 10, 13, 0xe6, 0xb0, 0xb4]);
       const id = await putDeadLetter(store.db, { source: 's', format: 'f', reason: 'bad', position: 'x:1', raw });
       assert.deepEqual(Buffer.from((await getDeadLetter(store.db, id))!.raw), raw);
-      const bigId = await putDeadLetter(store.db, { source: 's', format: 'f', reason: 'huge', position: 'x:2', raw: Buffer.alloc(MAX_RAW_BYTES + 10, 1) });
+      const bigId = await putDeadLetter(store.db, {
+        source: 's',
+        format: 'f',
+        reason: 'huge',
+        position: 'x:2',
+        raw: Buffer.alloc(MAX_RAW_BYTES + 10, 1),
+      });
       const big = (await getDeadLetter(store.db, bigId))!;
       assert.equal(big.raw.byteLength, MAX_RAW_BYTES);
       assert.equal(big.size, MAX_RAW_BYTES + 10);
@@ -104,30 +134,71 @@ for (const kind of await storeKinds()) {
       assert.equal(badView?.state, 'failed');
       assert.equal(badView?.error, 'input file vanished');
 
-      await store.db.updateTable('jobs').set({ state: 'running', updatedAt: '2000-01-01T00:00:00.000Z' }).where('id', '=', bad.id).execute();
+      await store.db
+        .updateTable('jobs')
+        .set({ state: 'running', updatedAt: '2000-01-01T00:00:00.000Z' })
+        .where('id', '=', bad.id)
+        .execute();
       assert.equal(await failStaleJobs(store.db, 60_000), 1);
       assert.match((await getJob(store.db, bad.id))!.error!, /interrupted/);
       assert.equal((await listJobs(store.db, { limit: 10, kind: 'test.count' })).length, 1);
     });
 
     test('housekeeping removes old dead letters and finished jobs, never audit entries', async () => {
-      const before = await store.db.selectFrom('auditEntries').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      const before = await store.db
+        .selectFrom('auditEntries')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
       const future = new Date(Date.now() + 400 * 86_400_000);
-      const result = await housekeeping(store.db, { deadletter: { retention_days: 90 }, jobs: { history_days: 30, housekeeping_cron: '0 0 * * *' } }, future);
+      const result = await housekeeping(
+        store.db,
+        { deadletter: { retention_days: 90 }, jobs: { history_days: 30, housekeeping_cron: '0 0 * * *' } },
+        future,
+      );
       assert.equal(result.deadLetters, 1);
       assert.ok(result.jobs >= 2);
-      const afterwards = await store.db.selectFrom('auditEntries').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      const afterwards = await store.db
+        .selectFrom('auditEntries')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
       assert.equal(Number(afterwards.n), Number(before.n));
     });
 
     test('subscriber reads without a purpose are refused; search escapes LIKE wildcards', async () => {
-      await upsertSubscriber(store.db, system, { id: 'C-1', name: 'Sato 100%', email: null, phone: null, address: null, contract: null });
-      await upsertSubscriber(store.db, system, { id: 'C-2', name: 'Suzuki', email: null, phone: null, address: null, contract: null });
-      await assert.rejects(readSubscribers(store.db, { ...system, purpose: '  ' }, { id: 'C-1' }), (e: unknown) => e instanceof UserFacingError && e.key === 'subscriber.purpose_required');
-      const found = await readSubscribers(store.db, { ...system, purpose: 'test of search' }, { search: '100%', limit: 10 });
-      assert.deepEqual(found.map((s) => s.id), ['C-1']);
+      await upsertSubscriber(store.db, system, {
+        id: 'C-1',
+        name: 'Sato 100%',
+        email: null,
+        phone: null,
+        address: null,
+        contract: null,
+      });
+      await upsertSubscriber(store.db, system, {
+        id: 'C-2',
+        name: 'Suzuki',
+        email: null,
+        phone: null,
+        address: null,
+        contract: null,
+      });
+      await assert.rejects(
+        readSubscribers(store.db, { ...system, purpose: '  ' }, { id: 'C-1' }),
+        (e: unknown) => e instanceof UserFacingError && e.key === 'subscriber.purpose_required',
+      );
+      const found = await readSubscribers(
+        store.db,
+        { ...system, purpose: 'test of search' },
+        { search: '100%', limit: 10 },
+      );
+      assert.deepEqual(
+        found.map((s) => s.id),
+        ['C-1'],
+      );
       const all = await readSubscribers(store.db, { ...system, purpose: 'test of search' }, { search: '%', limit: 10 });
-      assert.deepEqual(all.map((s) => s.id), ['C-1']);
+      assert.deepEqual(
+        all.map((s) => s.id),
+        ['C-1'],
+      );
     });
   });
 }

@@ -24,5 +24,9 @@ test('only src/store/subscribers.ts reads the subscribers table', () => {
   const offenders = sources(join(root, 'src'))
     .filter((file) => !ALLOWED.has(file))
     .filter((file) => TABLE_USE.some((pattern) => pattern.test(readFileSync(join(root, file), 'utf8'))));
-  assert.deepEqual(offenders, [], `these files reach the subscribers table directly; use readSubscribers(): ${offenders.join(', ')}`);
+  assert.deepEqual(
+    offenders,
+    [],
+    `these files reach the subscribers table directly; use readSubscribers(): ${offenders.join(', ')}`,
+  );
 });

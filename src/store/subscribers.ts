@@ -67,11 +67,7 @@ export async function readSubscribers(
   );
 }
 
-export async function upsertSubscriber(
-  db: Kysely<Database>,
-  ctx: AuditContext,
-  input: SubscriberInput,
-): Promise<void> {
+export async function upsertSubscriber(db: Kysely<Database>, ctx: AuditContext, input: SubscriberInput): Promise<void> {
   await audited(db, ctx, { action: 'subscriber.write', target: `subscriber:${input.id}` }, async (trx) => {
     const now = nowIso();
     await trx

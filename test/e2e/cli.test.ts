@@ -32,7 +32,10 @@ describe('mizugiwa CLI', () => {
         assert.match(sub.stdout, new RegExp(`\\b${c.name()}\\b`), `${group} --help lacks ${c.name()}`);
       }
       for (const c of buildProgram().commands.find((x) => x.name() === group)!.commands) {
-        assert.ok(c.options.some((o) => o.long === '--config'), `${group} ${c.name()} does not take --config`);
+        assert.ok(
+          c.options.some((o) => o.long === '--config'),
+          `${group} ${c.name()} does not take --config`,
+        );
       }
     }
   });
@@ -58,11 +61,17 @@ describe('mizugiwa CLI', () => {
     assert.equal(add.code, 0, add.stderr);
     const generated = cli(['user', 'add', 'jiro', '--role', 'viewer']);
     assert.match(generated.stdout, /one-time password: \S{20}/);
-    const users = cli(['user', 'list', '--json']).stdout.trim().split('\n').map((l) => JSON.parse(l));
-    assert.deepEqual(users.map((u) => [u.username, u.role, u.state]), [
-      ['hanako', 'abuse_desk', 'active'],
-      ['jiro', 'viewer', 'must-change-password'],
-    ]);
+    const users = cli(['user', 'list', '--json'])
+      .stdout.trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(
+      users.map((u) => [u.username, u.role, u.state]),
+      [
+        ['hanako', 'abuse_desk', 'active'],
+        ['jiro', 'viewer', 'must-change-password'],
+      ],
+    );
     assert.equal(cli(['user', 'passwd', 'hanako', '--password-stdin'], 'another long password\n').code, 0);
     assert.equal(cli(['user', 'disable', 'hanako']).code, 0);
     assert.match(cli(['user', 'list']).stdout, /hanako\s+abuse_desk\s+disabled/);
@@ -85,7 +94,10 @@ describe('mizugiwa CLI', () => {
     assert.match(list.stdout, /siem-export\s+viewer\s+active/);
     assert.equal(cli(['token', 'revoke', '1']).code, 0);
     assert.match(cli(['token', 'list']).stdout, /siem-export\s+viewer\s+revoked/);
-    assert.match(cli(['token', 'create', 'x', '--role', 'viewer', '--expires', 'yesterday']).stderr, /expiry must be a future time/);
+    assert.match(
+      cli(['token', 'create', 'x', '--role', 'viewer', '--expires', 'yesterday']).stderr,
+      /expiry must be a future time/,
+    );
   });
 
   test('subscriber reads need a purpose, and the audit trail records it', () => {
@@ -95,7 +107,10 @@ describe('mizugiwa CLI', () => {
     assert.match(noPurpose.stderr, /--purpose/);
     const shown = cli(['subscriber', 'show', 'C-77', '--purpose', 'abuse case 2026-118', '--json']);
     assert.equal(JSON.parse(shown.stdout).name, '佐藤 花子');
-    const [entry] = cli(['audit', 'list', '--action', 'subscriber.read', '--json']).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const [entry] = cli(['audit', 'list', '--action', 'subscriber.read', '--json'])
+      .stdout.trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.equal(entry.purpose, 'abuse case 2026-118');
     assert.equal(entry.target, 'subscriber:C-77');
     assert.match(entry.actor, /^cli:/);
@@ -108,18 +123,26 @@ describe('mizugiwa CLI', () => {
     assert.match(cli(['deadletter', 'replay']).stderr, /name dead-letter ids, or use --all/);
   });
 
-  test('audit verify passes, then fails naming the entry after one row is edited with sqlite3', { skip: missingProgram(SQLITE3, 'sqlite3') }, () => {
-    const ok = cli(['audit', 'verify']);
-    assert.equal(ok.code, 0, ok.stdout + ok.stderr);
-    assert.match(ok.stdout, /audit chain intact: \d+ entries verified/);
+  test(
+    'audit verify passes, then fails naming the entry after one row is edited with sqlite3',
+    { skip: missingProgram(SQLITE3, 'sqlite3') },
+    () => {
+      const ok = cli(['audit', 'verify']);
+      assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+      assert.match(ok.stdout, /audit chain intact: \d+ entries verified/);
 
-    const edit = spawnSync(SQLITE3, [join(cwd, 'data', 'mizugiwa.db'), "update audit_entries set purpose = 'routine check' where id = 4"], { encoding: 'utf8' });
-    assert.equal(edit.status, 0, edit.stderr);
-    const broken = cli(['audit', 'verify']);
-    assert.equal(broken.code, 1);
-    assert.match(broken.stdout, /audit chain BROKEN at entry 4: entry 4 was edited/);
+      const edit = spawnSync(
+        SQLITE3,
+        [join(cwd, 'data', 'mizugiwa.db'), "update audit_entries set purpose = 'routine check' where id = 4"],
+        { encoding: 'utf8' },
+      );
+      assert.equal(edit.status, 0, edit.stderr);
+      const broken = cli(['audit', 'verify']);
+      assert.equal(broken.code, 1);
+      assert.match(broken.stdout, /audit chain BROKEN at entry 4: entry 4 was edited/);
 
-    const ja = cli(['audit', 'verify'], undefined, { LANG: 'ja_JP.UTF-8' });
-    assert.match(ja.stdout, /監査ログの連鎖が壊れています（エントリ 4）/);
-  });
+      const ja = cli(['audit', 'verify'], undefined, { LANG: 'ja_JP.UTF-8' });
+      assert.match(ja.stdout, /監査ログの連鎖が壊れています（エントリ 4）/);
+    },
+  );
 });

@@ -27,7 +27,10 @@ describe('mizugiwa serve', () => {
     const first = await startServe(cwd);
     try {
       assert.ok(first.password, 'a one-time password is printed on first start');
-      assert.ok(first.output.some((l) => l.includes('一時パスワード')), 'the notice is also in Japanese');
+      assert.ok(
+        first.output.some((l) => l.includes('一時パスワード')),
+        'the notice is also in Japanese',
+      );
       const me = await signInAdmin(first.baseUrl, first.password);
       assert.equal(me.user.mustChangePassword, true);
       const page = await fetch(first.baseUrl);
@@ -41,11 +44,19 @@ describe('mizugiwa serve', () => {
         timeout: 30_000,
       });
       assert.equal(second.status, 1);
-      assert.match(second.stderr, new RegExp(`another Mizugiwa server \\(pid ${first.child.pid}, running since .+\\) is already using .*mizugiwa\\.db`));
+      assert.match(
+        second.stderr,
+        new RegExp(
+          `another Mizugiwa server \\(pid ${first.child.pid}, running since .+\\) is already using .*mizugiwa\\.db`,
+        ),
+      );
     } finally {
       assert.equal(await stopServe(first), 0);
     }
-    assert.ok(first.output.some((l) => l.includes('"msg":"stopped"')), 'the server logs that it stopped');
+    assert.ok(
+      first.output.some((l) => l.includes('"msg":"stopped"')),
+      'the server logs that it stopped',
+    );
     assert.equal(existsSync(join(cwd, 'data', 'mizugiwa.db.lock')), false, 'the lock is released');
 
     const again = await startServe(cwd);
@@ -60,7 +71,10 @@ describe('mizugiwa serve', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'mizugiwa-serve-'));
     runCli(['db', 'migrate'], { cwd });
     const { hostname } = await import('node:os');
-    writeFileSync(join(cwd, 'data', 'mizugiwa.db.lock'), JSON.stringify({ pid: 2 ** 22 + 17, host: hostname(), since: '2026-01-01T00:00:00Z' }));
+    writeFileSync(
+      join(cwd, 'data', 'mizugiwa.db.lock'),
+      JSON.stringify({ pid: 2 ** 22 + 17, host: hostname(), since: '2026-01-01T00:00:00Z' }),
+    );
     const served = await startServe(cwd);
     await stopServe(served);
   });
@@ -74,19 +88,31 @@ describe('mizugiwa serve', () => {
         method: 'PUT',
         headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
         body: JSON.stringify({ name: `Subscriber ${i}` }),
-      }).then((r) => r.status, () => 'refused' as const);
+      }).then(
+        (r) => r.status,
+        () => 'refused' as const,
+      );
     const inFlight = Array.from({ length: 60 }, (_, i) => put(i));
     await new Promise((r) => setTimeout(r, 15));
     const code = await stopServe(served);
     const statuses = await Promise.all(inFlight);
     assert.equal(code, 0);
     const accepted = statuses.filter((s) => s === 204).length;
-    assert.ok(statuses.every((s) => s === 204 || s === 'refused' || s === 503), `unexpected answers: ${statuses.join(',')}`);
+    assert.ok(
+      statuses.every((s) => s === 204 || s === 'refused' || s === 503),
+      `unexpected answers: ${statuses.join(',')}`,
+    );
 
     const verify = runCli(['audit', 'verify'], { cwd });
     assert.equal(verify.code, 0, verify.stdout);
-    const writes = runCli(['audit', 'list', '--action', 'subscriber.write', '-n', '1000', '--json'], { cwd }).stdout.trim();
-    assert.equal(writes ? writes.split('\n').length : 0, accepted, 'every accepted write is in the store and the audit trail, and no other');
+    const writes = runCli(['audit', 'list', '--action', 'subscriber.write', '-n', '1000', '--json'], {
+      cwd,
+    }).stdout.trim();
+    assert.equal(
+      writes ? writes.split('\n').length : 0,
+      accepted,
+      'every accepted write is in the store and the audit trail, and no other',
+    );
   });
 
   test('runs on PostgreSQL with database.url', async (t) => {

@@ -44,7 +44,13 @@ describe('browser UI: sign-in, forced password change, language', { skip: chromi
     assert.ok(server.password, 'the first start prints a one-time password');
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+      ],
     });
     context = await browser.newContext({ locale: 'ja-JP', viewport: { width: 1280, height: 800 } });
     page = await context.newPage();
@@ -141,15 +147,15 @@ describe('browser UI: sign-in, forced password change, language', { skip: chromi
   });
 
   test('a deep link opened while signed out shows the login page', async () => {
-      const anonymous = await browser!.newContext({ locale: 'en-US' });
-      try {
-        const fresh = await anonymous.newPage();
-        const response = await fresh.goto(`${server!.baseUrl}/dead-letters`);
-        assert.equal(response?.status(), 200);
-        await fresh.getByTestId('login-username').waitFor({ timeout: UI_TIMEOUT_MS });
-      } finally {
-        await anonymous.close();
-      }
+    const anonymous = await browser!.newContext({ locale: 'en-US' });
+    try {
+      const fresh = await anonymous.newPage();
+      const response = await fresh.goto(`${server!.baseUrl}/dead-letters`);
+      assert.equal(response?.status(), 200);
+      await fresh.getByTestId('login-username').waitFor({ timeout: UI_TIMEOUT_MS });
+    } finally {
+      await anonymous.close();
+    }
   });
 
   test('signing out returns to the login screen, and the new password signs in', async () => {
@@ -171,4 +177,3 @@ describe('browser UI: sign-in, forced password change, language', { skip: chromi
     if (shotDir) console.log(`# screenshots: ${shotDir}`);
   });
 });
-

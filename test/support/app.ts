@@ -49,5 +49,10 @@ export async function signIn(app: FastifyInstance, username: string, password: s
   if (res.statusCode !== 200) throw new Error(`sign-in failed: ${res.statusCode} ${res.body}`);
   const cookie = res.cookies.find((c) => c.name === 'mizugiwa_session');
   const body = res.json() as { csrfToken: string; user: { mustChangePassword: boolean } };
-  return { cookie: `mizugiwa_session=${cookie!.value}`, csrfToken: body.csrfToken, user: body.user, setCookie: cookie! };
+  return {
+    cookie: `mizugiwa_session=${cookie!.value}`,
+    csrfToken: body.csrfToken,
+    user: body.user,
+    setCookie: cookie!,
+  };
 }

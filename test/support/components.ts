@@ -13,5 +13,7 @@ export function requireOrSkip(reason: string): string {
 
 /** The skip reason for a missing program, naming its Debian package; false when present. */
 export function missingProgram(path: string, debianPackage: string): string | false {
-  return existsSync(path) ? false : requireOrSkip(`${path} not found (install the Debian package ${debianPackage}: scripts/install-test-deps.sh)`);
+  return existsSync(path)
+    ? false
+    : requireOrSkip(`${path} not found (install the Debian package ${debianPackage}: scripts/install-test-deps.sh)`);
 }

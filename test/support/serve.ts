@@ -58,7 +58,11 @@ export type Served = {
  */
 export async function startServe(cwd: string, extraEnv: Record<string, string> = {}): Promise<Served> {
   const port = await freePort();
-  const env = childEnv({ MIZUGIWA_DATA_DIR: path.join(cwd, 'data'), MIZUGIWA_HTTP_LISTEN: `127.0.0.1:${port}`, ...extraEnv });
+  const env = childEnv({
+    MIZUGIWA_DATA_DIR: path.join(cwd, 'data'),
+    MIZUGIWA_HTTP_LISTEN: `127.0.0.1:${port}`,
+    ...extraEnv,
+  });
   const child = spawn(process.execPath, [ENTRY, 'serve'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -71,7 +75,10 @@ export async function startServe(cwd: string, extraEnv: Record<string, string> =
       child.kill('SIGKILL');
       reject(new Error(`${why}\n--- server output ---\n${output.join('\n')}`));
     };
-    const timer = setTimeout(() => fail(`mizugiwa serve did not print "listening on" within ${STARTUP_TIMEOUT_MS} ms`), STARTUP_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => fail(`mizugiwa serve did not print "listening on" within ${STARTUP_TIMEOUT_MS} ms`),
+      STARTUP_TIMEOUT_MS,
+    );
     const onData = (chunk: Buffer) => {
       for (const raw of chunk.toString('utf8').split('\n')) {
         if (!raw.trim()) continue;
@@ -109,7 +116,10 @@ export async function stopServe(served: Pick<Served, 'child' | 'exited'>): Promi
 export type CliResult = { code: number | null; stdout: string; stderr: string };
 
 /** Runs the `mizugiwa` command to completion. */
-export function runCli(args: string[], options: { cwd: string; env?: Record<string, string>; input?: string }): CliResult {
+export function runCli(
+  args: string[],
+  options: { cwd: string; env?: Record<string, string>; input?: string },
+): CliResult {
   const result = spawnSync(process.execPath, [ENTRY, ...args], {
     cwd: options.cwd,
     env: childEnv({ MIZUGIWA_DATA_DIR: path.join(options.cwd, 'data'), LANG: 'C.UTF-8', ...options.env }),

@@ -133,10 +133,7 @@ export function App() {
       );
     case 'anonymous':
       return (
-        <Login
-          onLoggedIn={applySession}
-          notice={phase.notice === 'expired' ? t('errors.sessionExpired') : undefined}
-        />
+        <Login onLoggedIn={applySession} notice={phase.notice === 'expired' ? t('errors.sessionExpired') : undefined} />
       );
     case 'signedIn':
       if (phase.user.mustChangePassword) {

@@ -15,7 +15,7 @@ export function isValidTimeZone(zone: string): boolean {
 
 /** Every zone the browser knows, with the ones given first (server default, current choice) kept if missing. */
 export function timeZoneChoices(...extra: string[]): string[] {
-  let zones: string[] = [];
+  let zones: string[];
   try {
     zones = Intl.supportedValuesOf('timeZone');
   } catch {

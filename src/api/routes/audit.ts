@@ -59,11 +59,14 @@ export const auditRoutes =
         },
       },
       async (request) => {
-        const job = await startJob(db, { kind: 'audit.verify', actor: request.principal!.actor, log: request.log }, (progress) =>
-          verifyAuditChain(db, (checked, total) => {
-            progress.setTotal(total);
-            progress.set(checked);
-          }),
+        const job = await startJob(
+          db,
+          { kind: 'audit.verify', actor: request.principal!.actor, log: request.log },
+          (progress) =>
+            verifyAuditChain(db, (checked, total) => {
+              progress.setTotal(total);
+              progress.set(checked);
+            }),
         );
         return { ...(await job.result), jobId: job.id };
       },

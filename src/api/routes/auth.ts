@@ -102,19 +102,28 @@ export const authRoutes =
       },
       async (request, reply) => {
         const session = request.principal!.session;
-        if (!session) throw new UserFacingError(403, 'auth.forbidden', { role: request.principal!.role, permission: 'session' });
+        if (!session)
+          throw new UserFacingError(403, 'auth.forbidden', { role: request.principal!.role, permission: 'session' });
         const row = await findUserById(db, session.user.id);
         if (!row || !(await verifyPassword(request.body.currentPassword, row.passwordHash))) {
           throw new UserFacingError(400, 'auth.wrong_current_password');
         }
         await setPassword(db, auditContext(request), row.username, request.body.newPassword, false);
         // setPassword ended every session of the user; open a fresh one so this browser stays signed in.
-        const fresh = await login(db, { username: row.username, password: request.body.newPassword }, deps.config.http.session_hours, {
-          ip: request.ip,
-          userAgent: request.headers['user-agent'],
-          requestId: request.id,
+        const fresh = await login(
+          db,
+          { username: row.username, password: request.body.newPassword },
+          deps.config.http.session_hours,
+          {
+            ip: request.ip,
+            userAgent: request.headers['user-agent'],
+            requestId: request.id,
+          },
+        );
+        reply.setCookie(SESSION_COOKIE, fresh.sessionId, {
+          ...cookieOptions,
+          maxAge: deps.config.http.session_hours * 3600,
         });
-        reply.setCookie(SESSION_COOKIE, fresh.sessionId, { ...cookieOptions, maxAge: deps.config.http.session_hours * 3600 });
         return reply.status(204).send();
       },
     );

@@ -60,8 +60,11 @@ export const deadLetterRoutes =
       },
       async (request) => {
         const { id } = request.params;
-        const letter = await audited(db, auditContext(request), { action: 'deadletter.read', target: `deadletter:${id}` }, (trx) =>
-          getDeadLetter(trx, id),
+        const letter = await audited(
+          db,
+          auditContext(request),
+          { action: 'deadletter.read', target: `deadletter:${id}` },
+          (trx) => getDeadLetter(trx, id),
         );
         if (!letter) throw new UserFacingError(404, 'deadletter.not_found', { id });
         const raw = Buffer.from(letter.raw);
@@ -83,8 +86,10 @@ export const deadLetterRoutes =
       async (request, reply) => {
         const { ids } = request.body;
         const ctx = auditContext(request);
-        const job = await startJob(db, { kind: 'deadletter.replay', params: { count: ids.length }, actor: ctx.actor, log: request.log }, (progress) =>
-          replayDeadLetters(db, ids, progress),
+        const job = await startJob(
+          db,
+          { kind: 'deadletter.replay', params: { count: ids.length }, actor: ctx.actor, log: request.log },
+          (progress) => replayDeadLetters(db, ids, progress),
         );
         await recordAudit(db, ctx, { action: 'deadletter.replay', target: `job:${job.id}`, detail: { ids } });
         return reply.status(202).send({ jobId: job.id });

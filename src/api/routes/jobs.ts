@@ -51,7 +51,12 @@ export const jobRoutes =
       '/api/jobs/:id',
       {
         config: { permission: 'system.read' },
-        schema: { tags: ['jobs'], summary: 'One job', params: z.object({ id: z.coerce.number().int() }), response: { 200: jobView } },
+        schema: {
+          tags: ['jobs'],
+          summary: 'One job',
+          params: z.object({ id: z.coerce.number().int() }),
+          response: { 200: jobView },
+        },
       },
       async (request) => {
         const job = await getJob(db, request.params.id);
@@ -75,7 +80,11 @@ export const jobRoutes =
         const { id } = request.params;
         if (!(await getJob(db, id))) throw new UserFacingError(404, 'job.not_found', { id });
         const cancelling = cancelJob(id);
-        await recordAudit(db, auditContext(request), { action: 'job.cancel', target: `job:${id}`, detail: { cancelling } });
+        await recordAudit(db, auditContext(request), {
+          action: 'job.cancel',
+          target: `job:${id}`,
+          detail: { cancelling },
+        });
         return reply.status(202).send({ cancelling });
       },
     );

@@ -15,7 +15,9 @@ const subscriberView = z.object({
   updatedAt: z.string(),
 });
 
-const purpose = z.string().describe('Why you read this (case number, legal request, ticket); recorded in the audit trail');
+const purpose = z
+  .string()
+  .describe('Why you read this (case number, legal request, ticket); recorded in the audit trail');
 
 export const subscriberRoutes =
   (deps: AppDeps): FastifyPluginAsyncZod =>
@@ -45,7 +47,11 @@ export const subscriberRoutes =
         schema: {
           tags: ['subscribers'],
           summary: 'Search subscribers by id, name or email; needs a purpose and is audited',
-          querystring: z.object({ search: z.string().min(2), purpose, limit: z.coerce.number().int().min(1).max(200).default(20) }),
+          querystring: z.object({
+            search: z.string().min(2),
+            purpose,
+            limit: z.coerce.number().int().min(1).max(200).default(20),
+          }),
           response: { 200: z.object({ items: z.array(subscriberView) }) },
         },
       },

@@ -20,7 +20,9 @@ export const systemRoutes =
           await sql`select 1`.execute(deps.store.db);
           return { status: 'ok', database: 'ok' };
         } catch (err) {
-          return reply.status(503).send({ status: 'degraded', database: err instanceof Error ? err.message : String(err) });
+          return reply
+            .status(503)
+            .send({ status: 'degraded', database: err instanceof Error ? err.message : String(err) });
         }
       },
     );
@@ -38,7 +40,12 @@ export const systemRoutes =
           tags: ['system'],
           summary: 'Product name, version and UI defaults',
           response: {
-            200: z.object({ name: z.string(), version: z.string(), timezone: z.string(), locales: z.array(z.string()) }),
+            200: z.object({
+              name: z.string(),
+              version: z.string(),
+              timezone: z.string(),
+              locales: z.array(z.string()),
+            }),
           },
         },
       },
@@ -73,7 +80,11 @@ export const systemRoutes =
           countUsers(db),
           countActiveTokens(db, new Date().toISOString()),
           countRunningJobs(db),
-          db.selectFrom('deadLetters').select((eb) => eb.fn.countAll<number>().as('n')).where('replayedAt', 'is', null).executeTakeFirstOrThrow(),
+          db
+            .selectFrom('deadLetters')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .where('replayedAt', 'is', null)
+            .executeTakeFirstOrThrow(),
           db.selectFrom('auditHead').select('seq').where('id', '=', 1).executeTakeFirstOrThrow(),
         ]);
         return {

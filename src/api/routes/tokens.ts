@@ -25,7 +25,14 @@ export const tokenRoutes =
 
     app.get(
       '/api/tokens',
-      { config, schema: { tags: ['tokens'], summary: 'List API tokens (never their secrets)', response: { 200: z.object({ items: z.array(tokenView) }) } } },
+      {
+        config,
+        schema: {
+          tags: ['tokens'],
+          summary: 'List API tokens (never their secrets)',
+          response: { 200: z.object({ items: z.array(tokenView) }) },
+        },
+      },
       async () => ({ items: await listTokens(db) }),
     );
 
@@ -55,7 +62,12 @@ export const tokenRoutes =
       '/api/tokens/:id',
       {
         config,
-        schema: { tags: ['tokens'], summary: 'Revoke an API token', params: z.object({ id: z.coerce.number().int() }), response: { 200: tokenView } },
+        schema: {
+          tags: ['tokens'],
+          summary: 'Revoke an API token',
+          params: z.object({ id: z.coerce.number().int() }),
+          response: { 200: tokenView },
+        },
       },
       async (request) => revokeToken(db, auditContext(request), request.params.id),
     );

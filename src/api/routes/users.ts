@@ -26,7 +26,10 @@ export const userRoutes =
 
     app.get(
       '/api/users',
-      { config, schema: { tags: ['users'], summary: 'List users', response: { 200: z.object({ items: z.array(userFull) }) } } },
+      {
+        config,
+        schema: { tags: ['users'], summary: 'List users', response: { 200: z.object({ items: z.array(userFull) }) } },
+      },
       async () => ({ items: await listUsers(db) }),
     );
 
@@ -61,7 +64,11 @@ export const userRoutes =
           summary: 'Change a role, disable or enable, or reset the password (one-time)',
           params: z.object({ username: z.string() }),
           body: z
-            .object({ role: z.enum(ROLES).optional(), disabled: z.boolean().optional(), password: z.string().optional() })
+            .object({
+              role: z.enum(ROLES).optional(),
+              disabled: z.boolean().optional(),
+              password: z.string().optional(),
+            })
             .refine((b) => Object.keys(b).length > 0, 'give at least one of role, disabled, password'),
           response: { 200: userFull },
         },

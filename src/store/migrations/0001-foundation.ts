@@ -79,11 +79,7 @@ export const foundation: Migration = {
       .addColumn('replayed_at', 'text')
       .addColumn('last_error', 'text')
       .execute();
-    await db.schema
-      .createIndex('dead_letters_source')
-      .on('dead_letters')
-      .columns(['source', 'format'])
-      .execute();
+    await db.schema.createIndex('dead_letters_source').on('dead_letters').columns(['source', 'format']).execute();
     await db.schema.createIndex('dead_letters_received').on('dead_letters').column('received_at').execute();
 
     await withId(db.schema.createTable('jobs'))

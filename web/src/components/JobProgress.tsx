@@ -32,7 +32,10 @@ export function JobProgress({ job }: { job: Job }) {
         aria-valuenow={known ? job.done : undefined}
         aria-valuetext={parts.join(' · ')}
       >
-        <div className={`progress-fill progress-${job.state}`} style={indeterminate ? undefined : { width: `${percent}%` }} />
+        <div
+          className={`progress-fill progress-${job.state}`}
+          style={indeterminate ? undefined : { width: `${percent}%` }}
+        />
       </div>
       <div className="progress-text">{parts.join(' · ')}</div>
     </div>

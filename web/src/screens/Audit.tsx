@@ -117,10 +117,7 @@ export function Audit() {
             </thead>
             <tbody>
               {entries.map((entry) => (
-                <tr
-                  key={entry.id}
-                  className={verification?.firstBroken?.id === entry.id ? 'row-broken' : undefined}
-                >
+                <tr key={entry.id} className={verification?.firstBroken?.id === entry.id ? 'row-broken' : undefined}>
                   <td className="num">{entry.id}</td>
                   <td>
                     <Time value={entry.at} />

@@ -54,7 +54,12 @@ export function Home() {
           href: '/dead-letters',
         },
         { key: 'auditEntries', label: t('home.cards.auditEntries'), value: fmt.number(counts?.auditEntries) },
-        { key: 'jobsRunning', label: t('home.cards.jobsRunning'), value: fmt.number(counts?.jobsRunning), href: '/jobs' },
+        {
+          key: 'jobsRunning',
+          label: t('home.cards.jobsRunning'),
+          value: fmt.number(counts?.jobsRunning),
+          href: '/jobs',
+        },
       ]
     : [];
 
