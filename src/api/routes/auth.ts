@@ -1,3 +1,4 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { login, logout } from '../../auth/sessions.js';
@@ -37,6 +38,22 @@ export const authRoutes =
       secure: deps.config.http.secure_cookies,
     };
 
+    /** Checks the credentials, opens a session and hands the browser its cookie. */
+    const openSession = async (
+      request: FastifyRequest,
+      reply: FastifyReply,
+      credentials: { username: string; password: string },
+    ) => {
+      const hours = deps.config.http.session_hours;
+      const session = await login(db, credentials, hours, {
+        ip: request.ip,
+        userAgent: request.headers['user-agent'],
+        requestId: request.id,
+      });
+      reply.setCookie(SESSION_COOKIE, session.sessionId, { ...cookieOptions, maxAge: hours * 3600 });
+      return session;
+    };
+
     app.post(
       '/api/auth/login',
       {
@@ -49,15 +66,7 @@ export const authRoutes =
         },
       },
       async (request, reply) => {
-        const session = await login(db, request.body, deps.config.http.session_hours, {
-          ip: request.ip,
-          userAgent: request.headers['user-agent'],
-          requestId: request.id,
-        });
-        reply.setCookie(SESSION_COOKIE, session.sessionId, {
-          ...cookieOptions,
-          maxAge: deps.config.http.session_hours * 3600,
-        });
+        const session = await openSession(request, reply, request.body);
         return { user: session.user, csrfToken: session.csrfToken };
       },
     );
@@ -110,20 +119,7 @@ export const authRoutes =
         }
         await setPassword(db, auditContext(request), row.username, request.body.newPassword, false);
         // setPassword ended every session of the user; open a fresh one so this browser stays signed in.
-        const fresh = await login(
-          db,
-          { username: row.username, password: request.body.newPassword },
-          deps.config.http.session_hours,
-          {
-            ip: request.ip,
-            userAgent: request.headers['user-agent'],
-            requestId: request.id,
-          },
-        );
-        reply.setCookie(SESSION_COOKIE, fresh.sessionId, {
-          ...cookieOptions,
-          maxAge: deps.config.http.session_hours * 3600,
-        });
+        await openSession(request, reply, { username: row.username, password: request.body.newPassword });
         return reply.status(204).send();
       },
     );
