@@ -25,8 +25,11 @@ for (const kind of await storeKinds()) {
       }
     }
 
-    test('a fresh chain verifies with nothing in it', async () => {
-      assert.deepEqual(await verifyAuditChain(store.db), { ok: true, checked: 0, firstBroken: null });
+    test('a fresh chain holds one entry, the migration that created it, and verifies', async () => {
+      assert.deepEqual(await verifyAuditChain(store.db), { ok: true, checked: 1, firstBroken: null });
+      const [first] = await listAudit(store.db, { limit: 1 });
+      assert.equal(first?.action, 'db.migrate');
+      assert.equal(first?.actor, 'system:migrate');
     });
 
     test('entries get gapless ids, link to their predecessor and verify', async () => {
@@ -34,13 +37,13 @@ for (const kind of await storeKinds()) {
       const entries = await listAudit(store.db, { limit: 10 });
       assert.deepEqual(
         entries.map((e) => e.id),
-        [5, 4, 3, 2, 1],
+        [6, 5, 4, 3, 2, 1],
       );
       assert.equal(entries[0]?.actor, 'system:test');
       assert.equal(entries[0]?.requestId, 'req-1');
       assert.deepEqual(entries[0]?.detail, { i: 4 });
       const result = await verifyAuditChain(store.db);
-      assert.deepEqual(result, { ok: true, checked: 5, firstBroken: null });
+      assert.deepEqual(result, { ok: true, checked: 6, firstBroken: null });
     });
 
     test('concurrent writers (as the server and a CLI would be) never fork the chain', async () => {
@@ -51,7 +54,7 @@ for (const kind of await storeKinds()) {
       );
       const result = await verifyAuditChain(store.db);
       assert.equal(result.ok, true, JSON.stringify(result.firstBroken));
-      assert.equal(result.checked, 45);
+      assert.equal(result.checked, 46);
     });
 
     test('a change and its audit entry are one transaction: a failed change leaves no entry', async () => {
@@ -107,10 +110,10 @@ for (const kind of await storeKinds()) {
         for (let i = 0; i < 3; i++) {
           await other.db.transaction().execute((trx) => appendAudit(trx, ctx, { action: 'x' }));
         }
-        await other.db.deleteFrom('auditEntries').where('id', '=', 3).execute();
+        await other.db.deleteFrom('auditEntries').where('id', '=', 4).execute();
         const result = await verifyAuditChain(other.db);
         assert.equal(result.ok, false);
-        assert.equal(result.firstBroken?.id, 3);
+        assert.equal(result.firstBroken?.id, 4);
         assert.match(result.firstBroken!.problem, /missing/);
       } finally {
         await other.dispose();

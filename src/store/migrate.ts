@@ -1,4 +1,5 @@
 import { Migrator, type Kysely, type MigrationResultSet } from 'kysely';
+import { recordAudit } from '../audit/append.js';
 import type { Store } from './open.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { migrationContext } from './migrations/dialect.js';
@@ -32,5 +33,12 @@ export async function migrate(store: Store): Promise<MigrationReport> {
     throw new Error(`database migration ${failed?.migrationName ?? ''} failed on ${store.location}: ${cause}`);
   }
   const applied = (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  if (applied.length) {
+    await recordAudit(
+      store.db,
+      { actor: { kind: 'system', component: 'migrate' } },
+      { action: 'db.migrate', detail: { applied } },
+    );
+  }
   return { applied, current: MIGRATIONS[MIGRATIONS.length - 1]?.name };
 }
