@@ -155,6 +155,26 @@ describe('HTTP API', () => {
     });
   });
 
+  test('sign-in attempts from one address are limited per minute, with the wait in the message', async () => {
+    const limited = await testApp(await sqliteStore(), { http: { ...t.config.http, login_attempts_per_minute: 3 } });
+    try {
+      const attempt = () =>
+        limited.app.inject({
+          method: 'POST',
+          url: '/api/auth/login',
+          headers: { 'accept-language': 'en' },
+          payload: { username: 'alice', password: 'guess' },
+        });
+      for (let i = 0; i < 3; i++) assert.equal((await attempt()).statusCode, 401);
+      const refused = await attempt();
+      assert.equal(refused.statusCode, 429);
+      assert.equal(refused.json().code, 'auth.too_many_attempts');
+      assert.match(refused.json().message, /Wait \d+ seconds/);
+    } finally {
+      await limited.close();
+    }
+  });
+
   describe('errors and validation', () => {
     test('a bad body names the field and the problem', async () => {
       const res = await t.app.inject({

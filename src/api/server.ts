@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
+import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { VERSION } from '../version.js';
+import { UserFacingError } from '../domain/user-facing-error.js';
 import type { AppDeps } from './deps.js';
 import { installAuth } from './auth-hook.js';
 import { installErrorHandling } from './errors.js';
@@ -47,6 +49,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   await app.register(cookie);
+  // Off by default; routes that need it (sign-in) say so in their config.
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) =>
+      new UserFacingError(429, 'auth.too_many_attempts', { seconds: Math.ceil(context.ttl / 1000) }),
+  });
   await app.register(swagger, {
     openapi: {
       info: {

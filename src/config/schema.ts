@@ -35,6 +35,7 @@ export const configSchema = z.strictObject({
         .max(24 * 30)
         .default(12),
       secure_cookies: z.boolean().default(false),
+      login_attempts_per_minute: z.number().int().min(1).max(10_000).default(10),
     })
     .prefault({}),
   database: z

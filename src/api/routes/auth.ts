@@ -57,7 +57,10 @@ export const authRoutes =
     app.post(
       '/api/auth/login',
       {
-        config: { public: true },
+        config: {
+          public: true,
+          rateLimit: { max: deps.config.http.login_attempts_per_minute, timeWindow: 60_000 },
+        },
         schema: {
           tags: ['auth'],
           summary: 'Sign in with a user name and password; sets the session cookie',
