@@ -158,6 +158,24 @@ describe('browser UI: sign-in, forced password change, language', { skip: chromi
     }
   });
 
+  test('the API docs render in the browser under the security headers', async () => {
+    const docs = await browser!.newContext({ locale: 'en-US' });
+    try {
+      const docsPage = await docs.newPage();
+      const errors: string[] = [];
+      docsPage.on('console', (m) => {
+        if (m.type() === 'error') errors.push(m.text());
+      });
+      const response = await docsPage.goto(`${server!.baseUrl}/api/docs/`);
+      assert.match(response?.headers()['content-security-policy'] ?? '', /default-src 'self'/);
+      await docsPage.getByText('Mizugiwa API').first().waitFor({ timeout: UI_TIMEOUT_MS });
+      await docsPage.getByText('/api/auth/login').first().waitFor({ timeout: UI_TIMEOUT_MS });
+      assert.deepEqual(errors, [], 'no console errors (a CSP violation would show here)');
+    } finally {
+      await docs.close();
+    }
+  });
+
   test('signing out returns to the login screen, and the new password signs in', async () => {
     await page.getByTestId('logout').click();
     await page.getByTestId('login-username').waitFor();
