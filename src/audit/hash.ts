@@ -1,17 +1,8 @@
 import { createHash } from 'node:crypto';
+import type { AuditEntryRow } from '../store/schema.js';
 
 /** The fields of an audit entry that its hash covers: all of them but the hash itself. */
-export type ChainedFields = {
-  id: number;
-  at: string;
-  actor: string;
-  action: string;
-  target: string | null;
-  purpose: string | null;
-  requestId: string | null;
-  detail: string | null;
-  prevHash: string;
-};
+export type ChainedFields = Omit<AuditEntryRow, 'hash'>;
 
 export const GENESIS_HASH = '0'.repeat(64);
 

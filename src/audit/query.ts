@@ -1,16 +1,8 @@
 import type { Kysely } from 'kysely';
-import type { Database } from '../store/schema.js';
+import type { AuditEntryRow, Database } from '../store/schema.js';
 
-export type AuditEntryView = {
-  id: number;
-  at: string;
-  actor: string;
-  action: string;
-  target: string | null;
-  purpose: string | null;
-  requestId: string | null;
-  detail: unknown;
-};
+/** An entry as shown: the chain's hashes left out, the detail parsed. */
+export type AuditEntryView = Omit<AuditEntryRow, 'prevHash' | 'hash' | 'detail'> & { detail: unknown };
 
 export type AuditFilter = {
   limit: number;

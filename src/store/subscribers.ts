@@ -9,16 +9,7 @@ import type { Database, SubscriberRow } from './schema.js';
 // reads the subscribers table (a test fails the suite if another file does), and its only read,
 // readSubscribers, refuses to run without a purpose and records who read what and why.
 
-export type Subscriber = {
-  id: string;
-  name: string;
-  email: string | null;
-  phone: string | null;
-  address: string | null;
-  contract: string | null;
-  createdAt: string;
-  updatedAt: string;
-};
+export type Subscriber = SubscriberRow;
 
 export type SubscriberInput = Omit<Subscriber, 'createdAt' | 'updatedAt'>;
 
@@ -62,7 +53,7 @@ export async function readSubscribers(
           .limit(query.limit);
       }
       const rows = await q.execute();
-      return rows.map(toSubscriber);
+      return rows;
     },
   );
 }
@@ -95,8 +86,4 @@ export async function requireSubscriber(
   const [found] = await readSubscribers(db, access, { id });
   if (!found) throw new UserFacingError(404, 'subscriber.not_found', { id });
   return found;
-}
-
-function toSubscriber(row: SubscriberRow): Subscriber {
-  return { ...row };
 }
