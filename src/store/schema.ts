@@ -12,6 +12,8 @@ export interface Database {
   deadLetters: DeadLettersTable;
   jobs: JobsTable;
   subscribers: SubscribersTable;
+  intelSources: IntelSourcesTable;
+  claims: ClaimsTable;
 }
 
 export interface UsersTable {
@@ -118,3 +120,40 @@ export type SubscriberRow = Selectable<SubscribersTable>;
 
 export type NewRow<T> = Insertable<T>;
 export type RowUpdate<T> = Updateable<T>;
+
+export interface IntelSourcesTable {
+  name: string;
+  format: string;
+  location: string | null;
+  snapshot: string;
+  mode: string;
+  options: string | null;
+  generation: number;
+  createdAt: string;
+  updatedAt: string;
+  lastRunAt: string | null;
+  lastResult: string | null;
+}
+export type IntelSourceRow = Selectable<IntelSourcesTable>;
+
+export interface ClaimsTable {
+  source: string;
+  type: string;
+  value: string;
+  category: string;
+  confidence: number;
+  /** JSON array. */
+  tags: string | null;
+  firstSeen: string;
+  lastSeen: string;
+  validUntil: string;
+  tlp: string;
+  reference: string | null;
+  mode: string;
+  /** JSON object: the feed's own fields. */
+  attributes: string | null;
+  /** The ingest run of the source that last saw this claim: a full snapshot retires older generations. */
+  generation: number;
+  updatedAt: string;
+}
+export type ClaimRow = Selectable<ClaimsTable>;

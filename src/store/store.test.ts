@@ -32,7 +32,7 @@ for (const kind of await storeKinds()) {
     test('migrations are idempotent', async () => {
       const again = await migrate(store);
       assert.deepEqual(again.applied, []);
-      assert.equal(again.current, '0001-foundation');
+      assert.equal(again.current, '0002-intel');
     });
 
     test('the first admin is created once, with a one-time password', async () => {

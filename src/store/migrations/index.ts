@@ -1,5 +1,6 @@
 import type { Migration } from './dialect.js';
 import { foundation } from './0001-foundation.js';
+import { intel } from './0002-intel.js';
 
 /** Every migration, in order. Append; never edit one that has shipped. */
-export const MIGRATIONS: readonly Migration[] = [foundation];
+export const MIGRATIONS: readonly Migration[] = [foundation, intel];

@@ -1,0 +1,158 @@
+import type { Kysely } from 'kysely';
+import type { Rejected } from '../domain/format.js';
+import { divertRejected } from '../deadletter/divert.js';
+import type { Progress } from '../jobs/run.js';
+import { normalise, inferType } from '../net/normalise.js';
+import { putDeadLetter } from '../store/dead-letters.js';
+import type { Database } from '../store/schema.js';
+import { countClaims, retireClaims, upsertClaims, type NewClaim } from './claims-store.js';
+import type { ClaimRecord } from './claim-record.js';
+import type { SourceSpec } from './source.js';
+
+export type IngestResult = {
+  generation: number;
+  accepted: number;
+  rejected: number;
+  /** Claims of the source after the run. */
+  total: number;
+  retired: number;
+  /** Set when a full snapshot would have retired too much: nothing was retired; `intel approve` does it. */
+  held: { wouldRetire: number; of: number; share: number } | null;
+};
+
+const BATCH = 2000;
+
+/**
+ * Writes a parsed feed into the source's claims: each record normalised (or filed as a dead letter
+ * with the reason), the source's defaults and time-to-live filled in, upserted in batches. For a full
+ * snapshot, the claims it no longer lists are retired — unless that would remove more than the
+ * source's `maxRetireShare`, which looks like a broken feed: then the run is held for review.
+ */
+export async function ingest(
+  db: Kysely<Database>,
+  source: SourceSpec,
+  records: AsyncIterable<ClaimRecord | Rejected>,
+  options: { now?: Date; progress?: Progress } = {},
+): Promise<IngestResult> {
+  const now = options.now ?? new Date();
+  const nowIso = now.toISOString();
+  const generation = await nextGeneration(db, source, nowIso);
+  const counts = { accepted: 0, rejected: 0 };
+  let batch: NewClaim[] = [];
+  const flush = async () => {
+    const rows = batch;
+    batch = [];
+    await db.transaction().execute((trx) => upsertClaims(trx, rows));
+  };
+
+  for await (const record of divertRejected(db, records, { source: source.name, format: source.format }, counts)) {
+    if (options.progress?.signal.aborted) break;
+    const type = record.type ?? inferType(record.value);
+    const normalised = normalise(type, record.value);
+    if (!normalised.ok) {
+      counts.accepted--;
+      counts.rejected++;
+      await putDeadLetter(db, {
+        source: source.name,
+        format: source.format,
+        reason: normalised.reason,
+        position: record.position,
+        raw: record.raw,
+      });
+      continue;
+    }
+    const { indicator } = normalised;
+    const lastSeen = record.lastSeen ?? nowIso;
+    const ttl = source.defaults.ttlSeconds[indicator.type] * 1000;
+    batch.push({
+      source: source.name,
+      type: indicator.type,
+      value: indicator.value,
+      category: record.category ?? source.defaults.category,
+      confidence: clampConfidence(record.confidence ?? source.defaults.confidence),
+      tags: record.tags?.length ? JSON.stringify(record.tags) : null,
+      firstSeen: record.firstSeen ?? lastSeen,
+      lastSeen,
+      // A feed's own expiry wins; otherwise the claim lives for the type's TTL after the later of
+      // "last seen" and this run (the feed listed it now, so it is current now).
+      validUntil: record.validUntil ?? new Date(Math.max(Date.parse(lastSeen), now.getTime()) + ttl).toISOString(),
+      tlp: record.tlp ?? source.defaults.tlp,
+      reference: record.reference ?? null,
+      mode: source.mode === 'monitor' ? 'monitor' : (record.mode ?? 'block'),
+      attributes: record.attributes && Object.keys(record.attributes).length ? JSON.stringify(record.attributes) : null,
+      generation,
+      updatedAt: nowIso,
+    });
+    options.progress?.advance();
+    if (batch.length >= BATCH) await flush();
+  }
+  await flush();
+
+  let retired = 0;
+  let held: IngestResult['held'] = null;
+  if (source.snapshot === 'full' && !options.progress?.signal.aborted) {
+    const before = await countClaims(db, source.name);
+    const vanished = await countClaims(db, source.name, generation);
+    const share = before === 0 ? 0 : vanished / before;
+    if (vanished > 0 && share > source.maxRetireShare) {
+      held = { wouldRetire: vanished, of: before, share: Math.round(share * 1000) / 1000 };
+    } else {
+      retired = await retireClaims(db, source.name, generation);
+    }
+  }
+  const result: IngestResult = {
+    generation,
+    accepted: counts.accepted,
+    rejected: counts.rejected,
+    total: await countClaims(db, source.name),
+    retired,
+    held,
+  };
+  await db
+    .updateTable('intelSources')
+    .set({ lastRunAt: nowIso, lastResult: JSON.stringify(result), updatedAt: nowIso })
+    .where('name', '=', source.name)
+    .execute();
+  return result;
+}
+
+/** Applies a held snapshot: retires what the last run no longer listed. */
+export async function approveHeldSnapshot(db: Kysely<Database>, sourceName: string): Promise<number> {
+  const row = await db
+    .selectFrom('intelSources')
+    .select('generation')
+    .where('name', '=', sourceName)
+    .executeTakeFirst();
+  if (!row) throw new Error(`there is no intel source named "${sourceName}"`);
+  return retireClaims(db, sourceName, row.generation);
+}
+
+async function nextGeneration(db: Kysely<Database>, source: SourceSpec, nowIso: string): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('intelSources')
+      .values({
+        name: source.name,
+        format: source.format,
+        location: source.location ?? null,
+        snapshot: source.snapshot,
+        mode: source.mode,
+        generation: 0,
+        createdAt: nowIso,
+        updatedAt: nowIso,
+      })
+      .onConflict((oc) => oc.column('name').doNothing())
+      .execute();
+    const row = await trx
+      .updateTable('intelSources')
+      .set((eb) => ({ generation: eb('generation', '+', 1), updatedAt: nowIso }))
+      .where('name', '=', source.name)
+      .returning('generation')
+      .executeTakeFirstOrThrow();
+    return Number(row.generation);
+  });
+}
+
+function clampConfidence(n: number): number {
+  return Math.max(0, Math.min(100, Math.round(n)));
+}

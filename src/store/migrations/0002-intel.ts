@@ -1,0 +1,45 @@
+import type { Migration } from './dialect.js';
+
+// Threat intelligence: configured sources and what each says about each indicator. An indicator is
+// the (type, value) pair itself; it has no row of its own, so ingest writes one row per claim.
+export const intel: Migration = {
+  name: '0002-intel',
+  async up({ db }) {
+    await db.schema
+      .createTable('intel_sources')
+      .addColumn('name', 'text', (c) => c.primaryKey())
+      .addColumn('format', 'text', (c) => c.notNull())
+      .addColumn('location', 'text')
+      .addColumn('snapshot', 'text', (c) => c.notNull())
+      .addColumn('mode', 'text', (c) => c.notNull())
+      .addColumn('options', 'text')
+      .addColumn('generation', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'text', (c) => c.notNull())
+      .addColumn('last_run_at', 'text')
+      .addColumn('last_result', 'text')
+      .execute();
+
+    await db.schema
+      .createTable('claims')
+      .addColumn('source', 'text', (c) => c.notNull())
+      .addColumn('type', 'text', (c) => c.notNull())
+      .addColumn('value', 'text', (c) => c.notNull())
+      .addColumn('category', 'text', (c) => c.notNull())
+      .addColumn('confidence', 'integer', (c) => c.notNull())
+      .addColumn('tags', 'text')
+      .addColumn('first_seen', 'text', (c) => c.notNull())
+      .addColumn('last_seen', 'text', (c) => c.notNull())
+      .addColumn('valid_until', 'text', (c) => c.notNull())
+      .addColumn('tlp', 'text', (c) => c.notNull())
+      .addColumn('reference', 'text')
+      .addColumn('mode', 'text', (c) => c.notNull())
+      .addColumn('attributes', 'text')
+      .addColumn('generation', 'integer', (c) => c.notNull())
+      .addColumn('updated_at', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('claims_pk', ['source', 'type', 'value'])
+      .execute();
+    await db.schema.createIndex('claims_indicator').on('claims').columns(['type', 'value']).execute();
+    await db.schema.createIndex('claims_valid_until').on('claims').column('valid_until').execute();
+  },
+};
