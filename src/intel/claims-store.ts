@@ -27,6 +27,8 @@ export async function upsertClaims(trx: Transaction<Database> | Kysely<Database>
         reference: eb.ref('excluded.reference'),
         mode: eb.ref('excluded.mode'),
         attributes: eb.ref('excluded.attributes'),
+        suppressedBy: eb.ref('excluded.suppressedBy'),
+        reviewBy: eb.ref('excluded.reviewBy'),
         generation: eb.ref('excluded.generation'),
         updatedAt: eb.ref('excluded.updatedAt'),
       })),
@@ -64,11 +66,14 @@ export async function claimsFor(db: Kysely<Database>, indicator: Indicator): Pro
     .execute();
 }
 
-/** Claims that count at `now`: not yet past valid_until. Streamed in pages for index builds. */
+/**
+ * Claims that count at `now`: not past valid_until and not suppressed by an allowlist. Streamed in
+ * pages, for index builds and exports.
+ */
 export async function* effectiveClaims(db: Kysely<Database>, now: string, pageSize = 50_000): AsyncIterable<ClaimRow> {
   let after: { source: string; type: string; value: string } | undefined;
   for (;;) {
-    let q = db.selectFrom('claims').selectAll().where('validUntil', '>', now);
+    let q = db.selectFrom('claims').selectAll().where('validUntil', '>', now).where('suppressedBy', 'is', null);
     if (after) {
       const a = after;
       q = q.where((eb) =>

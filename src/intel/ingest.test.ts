@@ -7,6 +7,8 @@ import type { ClaimRecord } from './claim-record.js';
 import { claimsFor, effectiveClaims } from './claims-store.js';
 import { approveHeldSnapshot, ingest } from './ingest.js';
 import { DEFAULT_SOURCE_DEFAULTS, type SourceSpec } from './source.js';
+import { compileAllowlists } from './allowlist/check.js';
+import { BUILTIN_NETWORKS } from './allowlist/builtin.js';
 
 const NOW = new Date('2026-11-24T00:00:00.000Z');
 const DAY = 86_400_000;
@@ -58,7 +60,7 @@ for (const kind of await storeKinds()) {
       );
       assert.deepEqual(
         { ...result, held: result.held },
-        { generation: 1, accepted: 3, rejected: 2, total: 3, retired: 0, held: null },
+        { generation: 1, accepted: 3, rejected: 2, suppressed: 0, flagged: 0, total: 3, retired: 0, held: null },
       );
       const [domain] = await claimsFor(store.db, { type: 'domain', value: 'evil.example' });
       assert.equal(domain?.category, 'c2');
@@ -128,6 +130,29 @@ for (const kind of await storeKinds()) {
           .map((v) => `domain:${v}`)
           .sort(),
       );
+    });
+
+    test('allowlisted indicators are kept and marked, never effective; inform lists flag for review', async () => {
+      const { checker } = compileAllowlists([
+        BUILTIN_NETWORKS,
+        { name: 'partners', mode: 'block', entries: [{ kind: 'hostname', value: 'bank.example' }] },
+        { name: 'watch', mode: 'inform', entries: [{ kind: 'hostname', value: 'cdn.example' }] },
+      ]);
+      const result = await ingest(
+        store.db,
+        source('s8'),
+        feed(rec('login.bank.example'), rec('10.0.0.8'), rec('co.jp'), rec('x.cdn.example'), rec('evil.example')),
+        { now: NOW, allow: checker },
+      );
+      assert.equal(result.suppressed, 3);
+      assert.equal(result.flagged, 1);
+      const [bank] = await claimsFor(store.db, { type: 'domain', value: 'login.bank.example' });
+      assert.equal(bank?.suppressedBy, 'partners / hostname:bank.example');
+      const [suffix] = await claimsFor(store.db, { type: 'domain', value: 'co.jp' });
+      assert.equal(suffix?.suppressedBy, 'builtin:public-suffix / co.jp');
+      const [cdn] = await claimsFor(store.db, { type: 'domain', value: 'x.cdn.example' });
+      assert.equal(cdn?.reviewBy, 'watch / hostname:cdn.example');
+      assert.deepEqual(await effective(store.db, NOW, 's8'), ['domain:evil.example', 'domain:x.cdn.example']);
     });
 
     test('monitor sources and monitor-only records never block; first seen keeps the earliest', async () => {

@@ -8,11 +8,15 @@ import type { Database } from '../store/schema.js';
 import { countClaims, retireClaims, upsertClaims, type NewClaim } from './claims-store.js';
 import type { ClaimRecord } from './claim-record.js';
 import type { SourceSpec } from './source.js';
+import type { AllowChecker } from './allowlist/check.js';
 
 export type IngestResult = {
   generation: number;
   accepted: number;
   rejected: number;
+  /** Accepted claims an allowlist suppressed (kept, never blocked) or flagged for review. */
+  suppressed: number;
+  flagged: number;
   /** Claims of the source after the run. */
   total: number;
   retired: number;
@@ -27,17 +31,20 @@ const BATCH = 2000;
  * with the reason), the source's defaults and time-to-live filled in, upserted in batches. For a full
  * snapshot, the claims it no longer lists are retired — unless that would remove more than the
  * source's `maxRetireShare`, which looks like a broken feed: then the run is held for review.
+ * Allowlisted indicators are stored, marked with the list and entry, and never count as effective.
  */
 export async function ingest(
   db: Kysely<Database>,
   source: SourceSpec,
   records: AsyncIterable<ClaimRecord | Rejected>,
-  options: { now?: Date; progress?: Progress } = {},
+  options: { now?: Date; progress?: Progress; allow?: AllowChecker } = {},
 ): Promise<IngestResult> {
   const now = options.now ?? new Date();
   const nowIso = now.toISOString();
   const generation = await nextGeneration(db, source, nowIso);
   const counts = { accepted: 0, rejected: 0 };
+  let suppressed = 0;
+  let flagged = 0;
   let batch: NewClaim[] = [];
   const flush = async () => {
     const rows = batch;
@@ -62,6 +69,10 @@ export async function ingest(
       continue;
     }
     const { indicator } = normalised;
+    const verdict = options.allow?.check(indicator);
+    const because = verdict && `${verdict.list} / ${verdict.entry}`;
+    if (verdict?.mode === 'block') suppressed++;
+    else if (verdict) flagged++;
     const lastSeen = record.lastSeen ?? nowIso;
     const ttl = source.defaults.ttlSeconds[indicator.type] * 1000;
     batch.push({
@@ -80,6 +91,8 @@ export async function ingest(
       reference: record.reference ?? null,
       mode: source.mode === 'monitor' ? 'monitor' : (record.mode ?? 'block'),
       attributes: record.attributes && Object.keys(record.attributes).length ? JSON.stringify(record.attributes) : null,
+      suppressedBy: verdict?.mode === 'block' ? (because as string) : null,
+      reviewBy: verdict?.mode === 'inform' ? (because as string) : null,
       generation,
       updatedAt: nowIso,
     });
@@ -104,6 +117,8 @@ export async function ingest(
     generation,
     accepted: counts.accepted,
     rejected: counts.rejected,
+    suppressed,
+    flagged,
     total: await countClaims(db, source.name),
     retired,
     held,

@@ -152,6 +152,10 @@ export interface ClaimsTable {
   mode: string;
   /** JSON object: the feed's own fields. */
   attributes: string | null;
+  /** `list / entry` of the allowlist that keeps this indicator from being blocked; null when none does. */
+  suppressedBy: string | null;
+  /** `list / entry` of an inform-mode allowlist: kept and effective, but flagged for an operator to review. */
+  reviewBy: string | null;
   /** The ingest run of the source that last saw this claim: a full snapshot retires older generations. */
   generation: number;
   updatedAt: string;

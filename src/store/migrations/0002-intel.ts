@@ -35,6 +35,8 @@ export const intel: Migration = {
       .addColumn('reference', 'text')
       .addColumn('mode', 'text', (c) => c.notNull())
       .addColumn('attributes', 'text')
+      .addColumn('suppressed_by', 'text')
+      .addColumn('review_by', 'text')
       .addColumn('generation', 'integer', (c) => c.notNull())
       .addColumn('updated_at', 'text', (c) => c.notNull())
       .addPrimaryKeyConstraint('claims_pk', ['source', 'type', 'value'])
