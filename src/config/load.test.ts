@@ -76,6 +76,25 @@ describe('configuration', () => {
     ]);
   });
 
+  test('intel sources are checked entry by entry', () => {
+    const path = file(
+      'intel.yaml',
+      'intel:\n  sources:\n    - {name: a, format: plain, file: a.txt}\n    - {name: b, format: plain, file: b.txt}\n    - {name: c, format: urlhaus, url: "ftp://files.example/x"}\n    - {name: d, format: grep, file: d.txt, ttl: {domain: forever}}\n',
+    );
+    const found = problems(() => loadConfig({ file: path, env: {}, cwd: dir }));
+    assert.deepEqual(found.sort(), [
+      'intel.sources[2].url: expected an https URL, got "ftp://files.example/x"',
+      'intel.sources[3].format: expected one of "plain", "hosts", "csv", "urlhaus", "threatfox-csv", "threatfox-json", "feodo-csv", "feodo-json", "spamhaus-drop", "misp-feed", "stix", "rpz", got string "grep"',
+      'intel.sources[3].ttl.domain: expected a duration such as 7d, 12h, 30m or 90s',
+    ]);
+    const ok = loadConfig({
+      file: file('ok.yaml', 'intel:\n  sources:\n    - {name: a, format: plain, file: a.txt, ttl: {domain: 2d}}\n'),
+      env: {},
+      cwd: dir,
+    });
+    assert.equal(ok.config.intel.sources[0]?.ttl.domain, 172_800);
+  });
+
   test('an error from the environment names the variable', () => {
     const found = problems(() => loadConfig({ env: { MIZUGIWA_HTTP_SESSION_HOURS: 'many' }, cwd: dir }));
     assert.deepEqual(found, [

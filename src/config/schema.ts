@@ -1,5 +1,6 @@
 import { Cron } from 'croner';
 import { z } from 'zod';
+import { intelSchema } from './intel-schema.js';
 
 // One schema for the YAML file and the MIZUGIWA_* environment. Every key has a default so that
 // `mizugiwa serve` with no file runs the embedded default; mizugiwa.example.yaml documents each key.
@@ -70,6 +71,7 @@ export const configSchema = z.strictObject({
       housekeeping_cron: cronExpression.default('17 3 * * *'),
     })
     .prefault({}),
+  intel: intelSchema,
 });
 
 export type Config = z.output<typeof configSchema>;
