@@ -1,4 +1,5 @@
 import { userInfo } from 'node:os';
+import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig, type Config } from '../config/index.js';
 import type { AuditContext } from '../domain/actor.js';
@@ -6,7 +7,14 @@ import { pickLocale, type Locale } from '../i18n/messages.js';
 import { migrate } from '../store/migrate.js';
 import { openStore, type Store } from '../store/open.js';
 
-export type CliContext = { config: Config; store: Store; audit: AuditContext; locale: Locale };
+export type CliContext = {
+  config: Config;
+  /** The directory relative paths in the config are resolved against: the config file's, else the working directory. */
+  configDir: string;
+  store: Store;
+  audit: AuditContext;
+  locale: Locale;
+};
 
 /** The locale for CLI output, from LC_ALL / LC_MESSAGES / LANG (ja_JP.UTF-8 → ja). */
 export function cliLocale(env: NodeJS.ProcessEnv = process.env): Locale {
@@ -28,13 +36,14 @@ export function withConfigOption(command: Command): Command {
 
 /** Loads the config, opens and migrates the store, runs `fn`, and always closes the store. */
 export async function withStore<T>(options: { config?: string }, fn: (ctx: CliContext) => Promise<T>): Promise<T> {
-  const { config, warnings } = loadConfig({ file: options.config });
+  const { config, warnings, file } = loadConfig({ file: options.config });
   for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
   const store = await openStore(config);
   try {
     await migrate(store);
     const osUser = safeUserName();
-    return await fn({ config, store, audit: { actor: { kind: 'cli', osUser } }, locale: cliLocale() });
+    const configDir = file ? dirname(file) : process.cwd();
+    return await fn({ config, configDir, store, audit: { actor: { kind: 'cli', osUser } }, locale: cliLocale() });
   } finally {
     await store.close();
   }

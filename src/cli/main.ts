@@ -8,6 +8,7 @@ import { registerAuditCommands } from './audit.js';
 import { registerConfigCommands } from './config.js';
 import { registerDbCommands } from './db.js';
 import { registerDeadLetterCommands } from './dead-letter.js';
+import { registerIntelCommands } from './intel.js';
 import { registerJobCommands } from './jobs.js';
 import { registerServeCommand } from './serve.js';
 import { registerSubscriberCommands } from './subscriber.js';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerDeadLetterCommands(program);
   registerJobCommands(program);
   registerSubscriberCommands(program);
+  registerIntelCommands(program);
   program.commands.forEach((c) => c.exitOverride());
   return program;
 }

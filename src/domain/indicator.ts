@@ -1,6 +1,17 @@
 // Indicators and what sources say about them (DESIGN.md: Indicator, Claim, Source).
 
-export const INDICATOR_TYPES = ['domain', 'ipv4', 'ipv6', 'cidr', 'url', 'email', 'ip-port', 'md5', 'sha1', 'sha256'] as const;
+export const INDICATOR_TYPES = [
+  'domain',
+  'ipv4',
+  'ipv6',
+  'cidr',
+  'url',
+  'email',
+  'ip-port',
+  'md5',
+  'sha1',
+  'sha256',
+] as const;
 export type IndicatorType = (typeof INDICATOR_TYPES)[number];
 
 /** One normalised observable. `value` is canonical for its type (see src/net/normalise.ts). */

@@ -39,9 +39,9 @@ export function buildMatcher<T>(items: Iterable<MatcherItem<T>>): Matcher<T> {
     if (type === 'domain') domains.push({ domain: value, value: item });
     else if (type === 'ipv4' || type === 'ipv6' || type === 'cidr') networks.push({ network: value, value: item });
     else if (type === 'url') urls.push({ url: value, value: item });
-    else if (type === 'email') emails.has(value) || emails.set(value, item);
-    else if (type === 'ip-port') ipPorts.has(value) || ipPorts.set(value, item);
-    else hashes.has(value) || hashes.set(value, item);
+    else if (type === 'email') addOnce(emails, value, item);
+    else if (type === 'ip-port') addOnce(ipPorts, value, item);
+    else addOnce(hashes, value, item);
   }
   const domainIndex = buildDomainIndex(domains);
   const ipIndex = buildIpIndex(networks);
@@ -105,6 +105,11 @@ export function buildMatcher<T>(items: Iterable<MatcherItem<T>>): Matcher<T> {
     },
   };
   return matcher;
+}
+
+/** The first source listed wins: later duplicates of the same indicator add nothing to a lookup. */
+function addOnce<T>(map: Map<string, T>, key: string, value: T): void {
+  if (!map.has(key)) map.set(key, value);
 }
 
 /** Lower case without a trailing dot: how names arrive from DNS logs (`Evil.Example.`). */

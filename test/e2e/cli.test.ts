@@ -25,7 +25,7 @@ describe('mizugiwa CLI', () => {
       assert.ok(line, `--help does not list ${name}`);
       assert.ok(line.replace(name, '').trim().length > 10, `${name} has no description in --help`);
     }
-    for (const group of ['user', 'token', 'audit', 'deadletter', 'jobs', 'subscriber', 'config', 'db']) {
+    for (const group of ['user', 'token', 'audit', 'deadletter', 'jobs', 'subscriber', 'config', 'db', 'intel']) {
       const sub = cli([group, '--help']);
       assert.equal(sub.code, 0);
       for (const c of buildProgram().commands.find((x) => x.name() === group)!.commands) {

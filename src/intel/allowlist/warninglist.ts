@@ -19,7 +19,7 @@ export function parseMispWarninglist(json: string, file: string, mode: AllowMode
   try {
     doc = JSON.parse(json);
   } catch (err) {
-    throw new Error(`${file}: not JSON (${(err as Error).message})`);
+    throw new Error(`${file}: not JSON (${(err as Error).message})`, { cause: err });
   }
   const w = doc as { name?: unknown; type?: unknown; list?: unknown };
   if (typeof w !== 'object' || w === null || !Array.isArray(w.list)) {

@@ -34,11 +34,12 @@ export async function* readLines(input: AsyncIterable<Uint8Array>): AsyncIterabl
     }
     carry = buffer.slice(start);
   }
-  if (first && carry.length >= 3 && carry[0] === 0xef && carry[1] === 0xbb && carry[2] === 0xbf) carry = carry.subarray(3);
+  if (first && carry.length >= 3 && carry[0] === 0xef && carry[1] === 0xbb && carry[2] === 0xbf)
+    carry = carry.subarray(3);
   if (carry.length > 0) {
     const end = carry[carry.length - 1] === CR ? carry.length - 1 : carry.length;
     const raw = carry.slice(0, end);
-    yield { number: ++number, text: decoder.decode(raw), raw };
+    yield { number: number + 1, text: decoder.decode(raw), raw };
   }
 }
 
@@ -51,5 +52,6 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
 
 /** Bytes of a string, for tests and for raw fields of records built from parsed text. */
 export function utf8(text: string): Uint8Array {
-  return new TextEncoder().encode(text);
+  return encoder.encode(text);
 }
+const encoder = new TextEncoder();
