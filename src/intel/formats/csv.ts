@@ -6,7 +6,7 @@ import { parse as csvParse, type Info, type CsvError } from 'csv-parse';
 import type { Format, Rejected } from '../../domain/format.js';
 import { isCategory, isIndicatorType, type Category, type IndicatorType } from '../../domain/indicator.js';
 import type { ClaimRecord } from '../claim-record.js';
-import { readLines, type Line } from './lines.js';
+import { joinLines, readLines, type Line } from './lines.js';
 
 /** A column: its header name when the file has a header row, else its 0-based index. */
 export type CsvColumn = string | number;
@@ -190,7 +190,7 @@ export function csvFormat(options: CsvOptions): Format<ClaimRecord> {
                 rejected: true,
                 reason: `header row: ${missing.map((f) => `column "${options.columns[f]}" (mapped to ${f})`).join(', ')} not found; the header has ${names.map((n) => `"${n}"`).join(', ')}`,
                 position: prefix + lineNumber,
-                raw: joinRaw(lines),
+                raw: joinLines(lines),
               };
             }
             continue;
@@ -204,7 +204,7 @@ export function csvFormat(options: CsvOptions): Format<ClaimRecord> {
         rejected: true,
         reason: `line ${lines[0]!.number}: ${reason}`,
         position: prefix + lines[0]!.number,
-        raw: joinRaw(lines),
+        raw: joinLines(lines),
       });
 
       const columnIndex = (column: CsvColumn): number => (typeof column === 'number' ? column : index!.get(column)!);
@@ -234,7 +234,7 @@ export function csvFormat(options: CsvOptions): Format<ClaimRecord> {
               : `${columnName(valueColumn)} (value) is empty`,
           );
         }
-        const record: ClaimRecord = { value, position: prefix + lineNumber, raw: joinRaw(lines) };
+        const record: ClaimRecord = { value, position: prefix + lineNumber, raw: joinLines(lines) };
         let type: string | undefined = cell('type');
         if (type !== undefined) {
           type = type.toLowerCase();
@@ -349,22 +349,8 @@ function badRow(prefix: string, lineNumber: number, lines: Line[], reason: strin
     rejected: true,
     reason: `line ${lineNumber}: ${reason}`,
     position: prefix + lineNumber,
-    raw: joinRaw(lines),
+    raw: joinLines(lines),
   };
-}
-
-function joinRaw(lines: Line[]): Uint8Array {
-  if (lines.length === 1) return lines[0]!.raw;
-  let size = lines.length - 1;
-  for (const l of lines) size += l.raw.length;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (let i = 0; i < lines.length; i++) {
-    if (i > 0) out[at++] = 0x0a;
-    out.set(lines[i]!.raw, at);
-    at += lines[i]!.raw.length;
-  }
-  return out;
 }
 
 function unquote(cell: string, quote: string): string {

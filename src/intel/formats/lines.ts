@@ -55,3 +55,18 @@ export function utf8(text: string): Uint8Array {
   return encoder.encode(text);
 }
 const encoder = new TextEncoder();
+
+/** The bytes of several lines joined with \n: the raw record of a multi-line entry. */
+export function joinLines(lines: Line[]): Uint8Array {
+  if (lines.length === 1) return lines[0]!.raw;
+  let size = lines.length - 1;
+  for (const l of lines) size += l.raw.length;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (let i = 0; i < lines.length; i++) {
+    if (i > 0) out[at++] = 0x0a;
+    out.set(lines[i]!.raw, at);
+    at += lines[i]!.raw.length;
+  }
+  return out;
+}

@@ -9,7 +9,8 @@
 // PyMISP writes `Tag` before `Attribute`, so records stream out directly. Some exporters write `Tag` after the
 // attributes; then the attributes read so far are held until the tags arrive (memory bounded by one event).
 import Assembler from 'stream-json/core/assembler.js';
-import { jsonParser, type Token } from 'stream-json/core/parser.js';
+import type { Token } from 'stream-json/core/parser.js';
+import { NONE, walkJsonTokens, type TokenBatch, type TokenWalker } from './json-tokens.js';
 import type { Format, ParseContext, Rejected } from '../../domain/format.js';
 import type { Category, IndicatorType, Tlp } from '../../domain/indicator.js';
 import type { ClaimRecord } from '../claim-record.js';
@@ -178,11 +179,6 @@ function tagFacts(tags: unknown): TagFacts {
 // ---------------------------------------------------------------------------------------------------------
 // The format
 
-// stream-chain's "no more input" / "no output" marker is a registered symbol, so it is named here without
-// importing stream-chain (a dependency of stream-json, not of ours).
-const NONE = Symbol.for('object-stream.none');
-type TokenBatch = { values: Token[] };
-
 /** A MISP event file starts with `{"Event": {` (the manifest starts with a uuid key, a STIX bundle with "type"/"id"). */
 const SNIFF = /^\s*\{\s*"Event"\s*:\s*\{/;
 
@@ -191,33 +187,8 @@ export const mispFeedFormat: Format<ClaimRecord> = {
   sniff(head) {
     return SNIFF.test(new TextDecoder('utf-8').decode(head.subarray(0, 4096)));
   },
-  async *parse(input, ctx) {
-    const decoder = new TextDecoder('utf-8'); // drops a BOM; keeps characters split across chunks whole
-    const tokenize = jsonParser({ packValues: true, streamValues: false });
-    const walker = new EventWalker(ctx);
-    let read = 0;
-    let last: Uint8Array = new Uint8Array(0);
-    try {
-      for await (const chunk of input) {
-        read += chunk.length;
-        last = chunk;
-        const text = decoder.decode(chunk, { stream: true });
-        if (text !== '') walker.push(tokenize(text) as TokenBatch | typeof NONE);
-        if (walker.out.length > 0) yield* walker.take();
-        if (walker.stopped) return;
-      }
-      const text = decoder.decode();
-      if (text !== '') walker.push(tokenize(text) as TokenBatch | typeof NONE);
-      // Nothing but whitespace: say "empty" rather than the tokenizer's "expected a value".
-      if (walker.started) walker.push(tokenize(NONE as never) as TokenBatch | typeof NONE);
-    } catch (error) {
-      // The JSON itself is broken (or cut off): nothing after this point can be read.
-      yield* walker.take();
-      yield walker.broken(`${(error as Error).message} (after byte ${read})`, last);
-      return;
-    }
-    walker.end(read);
-    yield* walker.take();
+  parse(input, ctx) {
+    return walkJsonTokens(input, new EventWalker(ctx));
   },
 };
 
@@ -227,7 +198,7 @@ type Held = { kind: 'attribute' | 'object'; value: unknown; index: number };
 type ObjectContext = { name?: string; uuid?: string; index: number };
 
 /** Walks the token stream of one event file, assembling one attribute / object at a time. */
-class EventWalker {
+class EventWalker implements TokenWalker {
   out: (ClaimRecord | Rejected)[] = [];
   stopped = false;
   private level: Level = 'top';

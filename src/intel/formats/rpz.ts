@@ -6,7 +6,7 @@
 import type { Format, Rejected } from '../../domain/format.js';
 import type { IndicatorType } from '../../domain/indicator.js';
 import type { ClaimRecord } from '../claim-record.js';
-import { readLines, type Line } from './lines.js';
+import { joinLines, readLines, type Line } from './lines.js';
 
 export type RpzOptions = {
   /** The zone's apex (`rpz.example.net`), for zones whose owners are absolute and that carry no `$ORIGIN` or SOA. */
@@ -190,7 +190,7 @@ export function rpzFormat(options: RpzOptions = {}): Format<ClaimRecord> {
           rejected: true,
           reason: `line ${first.number}: ${reason}`,
           position: prefix + first.number,
-          raw: joinRaw(e.lines),
+          raw: joinLines(e.lines),
         };
       };
 
@@ -327,7 +327,7 @@ export function rpzFormat(options: RpzOptions = {}): Format<ClaimRecord> {
           value: name,
           attributes,
           position: prefix + first.number,
-          raw: joinRaw(e.lines),
+          raw: joinLines(e.lines),
         };
         // PASSTHRU exempts a name from the other policies: an allowlist entry, never something to block.
         if (attributes.action === 'passthru') record.mode = 'monitor';
@@ -375,18 +375,4 @@ export function rpzFormat(options: RpzOptions = {}): Format<ClaimRecord> {
       if (entry !== undefined) yield reject(entry, '"(" not closed at the end of the file');
     },
   };
-}
-
-function joinRaw(lines: Line[]): Uint8Array {
-  if (lines.length === 1) return lines[0]!.raw;
-  let size = lines.length - 1;
-  for (const l of lines) size += l.raw.length;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (let i = 0; i < lines.length; i++) {
-    if (i > 0) out[at++] = 0x0a;
-    out.set(lines[i]!.raw, at);
-    at += lines[i]!.raw.length;
-  }
-  return out;
 }

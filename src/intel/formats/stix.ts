@@ -6,7 +6,8 @@
 // An indicator that refers to a marking definition the bundle has not shown yet (and that is not one of the
 // well-known TLP ids) is held until the end of the bundle, so a TLP:RED defined after its use is still honoured.
 import Assembler from 'stream-json/core/assembler.js';
-import { jsonParser, type Token } from 'stream-json/core/parser.js';
+import type { Token } from 'stream-json/core/parser.js';
+import { NONE, walkJsonTokens, type TokenBatch, type TokenWalker } from './json-tokens.js';
 import type { Format, ParseContext, Rejected } from '../../domain/format.js';
 import type { Category, Tlp } from '../../domain/indicator.js';
 import type { ClaimRecord } from '../claim-record.js';
@@ -116,9 +117,6 @@ function categoryOf(words: string[], killChain: unknown): Category | undefined {
 // ---------------------------------------------------------------------------------------------------------
 // The format
 
-const NONE = Symbol.for('object-stream.none'); // stream-chain's end-of-input marker (a registered symbol)
-type TokenBatch = { values: Token[] };
-
 /** A JSON object that says it is a bundle, or has an "objects" array of STIX objects, in its first bytes. */
 const SNIFF_START = /^\s*\{/;
 const SNIFF_BUNDLE = /"type"\s*:\s*"bundle"/;
@@ -132,38 +130,14 @@ export const stixFormat: Format<ClaimRecord> = {
     if (!SNIFF_START.test(text)) return false;
     return SNIFF_BUNDLE.test(text) || (SNIFF_OBJECTS.test(text) && SNIFF_STIX_ID.test(text));
   },
-  async *parse(input, ctx) {
-    const decoder = new TextDecoder('utf-8');
-    const tokenize = jsonParser({ packValues: true, streamValues: false });
-    const walker = new BundleWalker(ctx);
-    let read = 0;
-    let last: Uint8Array = new Uint8Array(0);
-    try {
-      for await (const chunk of input) {
-        read += chunk.length;
-        last = chunk;
-        const text = decoder.decode(chunk, { stream: true });
-        if (text !== '') walker.push(tokenize(text) as TokenBatch | typeof NONE);
-        if (walker.out.length > 0) yield* walker.take();
-        if (walker.stopped) return;
-      }
-      const text = decoder.decode();
-      if (text !== '') walker.push(tokenize(text) as TokenBatch | typeof NONE);
-      // Nothing but whitespace: say "empty" rather than the tokenizer's "expected a value".
-      if (walker.started) walker.push(tokenize(NONE as never) as TokenBatch | typeof NONE);
-    } catch (error) {
-      yield* walker.take();
-      yield walker.broken(`${(error as Error).message} (after byte ${read})`, last);
-      return;
-    }
-    walker.end(read);
-    yield* walker.take();
+  parse(input, ctx) {
+    return walkJsonTokens(input, new BundleWalker(ctx));
   },
 };
 
 type Level = 'top' | 'root' | 'objects' | 'done';
 
-class BundleWalker {
+class BundleWalker implements TokenWalker {
   out: (ClaimRecord | Rejected)[] = [];
   stopped = false;
   private level: Level = 'top';
