@@ -9,6 +9,7 @@ PACKAGES=(
   chromium            # the headless browser the UI tests drive through playwright-core
   wrk                 # external HTTP load generator for the API benchmark (peer of autocannon)
   fonts-noto-cjk      # Japanese glyphs, so browser screenshots of the ja UI show text, not boxes
+  openssl             # makes the throw-away TLS certificates the feed-download tests serve with
 )
 
 missing=()

@@ -3,4 +3,10 @@ import type { Logger } from '../log.js';
 import type { Store } from '../store/open.js';
 
 /** What the routes need from the running server. */
-export type AppDeps = { store: Store; config: Config; log: Logger };
+export type AppDeps = {
+  store: Store;
+  config: Config;
+  /** The directory relative paths in the config resolve against: the config file's, else the working directory. */
+  configDir: string;
+  log: Logger;
+};

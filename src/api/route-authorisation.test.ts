@@ -36,6 +36,15 @@ const EXPECTED: Record<string, Permission | 'public'> = {
   'GET /api/subscribers': 'subscriber.read',
   'GET /api/subscribers/:id': 'subscriber.read',
   'PUT /api/subscribers/:id': 'subscriber.write',
+  'GET /api/intel/sources': 'system.read',
+  'GET /api/intel/sources/:name': 'system.read',
+  'POST /api/intel/sources/:name/approve': 'system.operate',
+  'POST /api/intel/import': 'system.operate',
+  'GET /api/intel/indicators/:value': 'system.read',
+  'GET /api/intel/claims': 'system.read',
+  'GET /api/intel/stats': 'system.read',
+  'GET /api/intel/allowlists': 'system.read',
+  'POST /api/intel/check': 'system.read',
 };
 
 /** Parameters that name nothing, so an allowed call cannot change the state other checks rely on. */

@@ -21,6 +21,10 @@ import { auditRoutes } from './routes/audit.js';
 import { jobRoutes } from './routes/jobs.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
 import { subscriberRoutes } from './routes/subscribers.js';
+import { intelSourceRoutes } from './routes/intel-sources.js';
+import { intelImportRoutes } from './routes/intel-import.js';
+import { intelIndicatorRoutes } from './routes/intel-indicators.js';
+import { intelAllowlistRoutes } from './routes/intel-allowlists.js';
 
 /** The HTTP server: API, docs, metrics and the web UI. Not listening yet; the caller decides where. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -108,5 +112,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(jobRoutes(deps));
   await app.register(deadLetterRoutes(deps));
   await app.register(subscriberRoutes(deps));
+  for (const routes of [intelSourceRoutes, intelImportRoutes, intelIndicatorRoutes, intelAllowlistRoutes]) {
+    await app.register(routes(deps));
+  }
   return app;
 }

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { audited, recordAudit } from '../audit/append.js';
 import { replayDeadLetters } from '../deadletter/replay.js';
+import { loadAllowlists } from '../intel/allowlist/load.js';
+import { registerIntelReplayers } from '../intel/replay.js';
 import { startJob } from '../jobs/run.js';
 import { deleteDeadLetters, getDeadLetter, listDeadLetters } from '../store/dead-letters.js';
 import { say, withConfigOption, withStore } from './context.js';
@@ -72,7 +74,8 @@ export function registerDeadLetterCommands(program: Command): void {
     .option('--source <name>', 'with --all: only this source')
     .option('--format <name>', 'with --all: only this format')
     .action(async (ids: string[], opts: { all?: boolean; source?: string; format?: string; config?: string }) => {
-      await withStore(opts, async ({ store, audit }) => {
+      await withStore(opts, async ({ store, audit, config, configDir }) => {
+        registerIntelReplayers(store.db, config.intel, loadAllowlists(config.intel, configDir).checker);
         let chosen = ids.map(Number);
         if (opts.all) {
           const { items } = await listDeadLetters(store.db, {

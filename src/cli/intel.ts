@@ -1,7 +1,8 @@
 import { createReadStream, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { recordAudit } from '../audit/append.js';
+import { audited, recordAudit } from '../audit/append.js';
 import { isIndicatorType, type IndicatorType } from '../domain/indicator.js';
 import { startJob } from '../jobs/run.js';
 import { normaliseAny } from '../net/normalise.js';
@@ -13,6 +14,7 @@ import { approveHeldSnapshot, ingest, type IngestResult } from '../intel/ingest.
 import { sourceSpecFromConfig } from '../intel/source-config.js';
 import { DEFAULT_SOURCE_DEFAULTS, type SourceSpec } from '../intel/source.js';
 import { intelStats } from '../intel/stats.js';
+import { runSource } from '../intel/run-source.js';
 import { say, withConfigOption, withStore, type CliContext } from './context.js';
 import { printTable } from './output.js';
 import { withProgressBar } from './progress.js';
@@ -91,6 +93,53 @@ export function registerIntelCommands(program: Command): void {
         });
       },
     );
+
+  withConfigOption(intel.command('fetch <source>'))
+    .description('run a configured source now: download (conditionally) or read its file, check it, ingest it')
+    .option('--json', 'print the result as JSON')
+    .action(async (name: string, opts: { json?: boolean; config?: string }) => {
+      await withStore(opts, async (ctx) => {
+        const source = ctx.config.intel.sources.find((s) => s.name === name);
+        if (!source) {
+          const known = ctx.config.intel.sources.map((s) => s.name).join(', ') || 'none';
+          throw new Error(
+            say(
+              `no source named "${name}" in the config (configured: ${known})`,
+              `設定にソース「${name}」はありません（設定済み: ${known}）`,
+            ),
+          );
+        }
+        const allow = allowChecker(ctx);
+        const job = await startJob(
+          ctx.store.db,
+          { kind: 'intel.fetch', params: { source: name }, actor: ctx.audit.actor },
+          async (jobProgress) => {
+            const bar = withProgressBar(say('fetching', '取得中'), jobProgress);
+            try {
+              return await runSource(ctx.store.db, source, {
+                baseDir: ctx.configDir,
+                spoolDir: join(ctx.config.data_dir, 'spool'),
+                allow,
+                progress: bar.progress,
+              });
+            } finally {
+              bar.stop();
+            }
+          },
+        );
+        const run = await job.result;
+        await recordAudit(ctx.store.db, ctx.audit, { action: 'intel.fetch', target: `source:${name}`, detail: run });
+        if (run.status === 'not-modified') {
+          process.stdout.write(
+            opts.json
+              ? `${JSON.stringify({ source: name, status: run.status })}\n`
+              : say(`${name}: not modified since the last fetch\n`, `${name}: 前回の取得から変更はありません\n`),
+          );
+        } else {
+          report(run.result, name, opts.json);
+        }
+      });
+    });
 
   withConfigOption(intel.command('search <value>'))
     .description('every claim on an indicator: sources, whether it counts now, and which allowlist suppresses it')
@@ -188,12 +237,16 @@ export function registerIntelCommands(program: Command): void {
     .description('apply a held full snapshot: retire the indicators its last run no longer listed')
     .action(async (source: string, opts: { config?: string }) => {
       await withStore(opts, async (ctx) => {
-        const retired = await approveHeldSnapshot(ctx.store.db, source);
-        await recordAudit(ctx.store.db, ctx.audit, {
-          action: 'intel.approve',
-          target: `source:${source}`,
-          detail: { retired },
-        });
+        const { retired } = await audited(
+          ctx.store.db,
+          ctx.audit,
+          (r: { retired: number; total: number }) => ({
+            action: 'intel.approve',
+            target: `source:${source}`,
+            detail: r,
+          }),
+          (trx) => approveHeldSnapshot(trx, source),
+        );
         process.stdout.write(
           say(`${source}: retired ${retired} indicators\n`, `${source}: ${retired} 件の指標を廃止しました\n`),
         );

@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/index.js';
 import { startServer, stopOnSignals } from '../lifecycle/serve.js';
@@ -12,7 +13,7 @@ export function registerServeCommand(program: Command): void {
       const log = createLogger(config);
       for (const w of warnings) log.warn(w);
       log.info({ config: file ?? 'built-in defaults' }, 'configuration loaded');
-      const server = await startServer(config, log);
+      const server = await startServer(config, file ? dirname(file) : process.cwd(), log);
       await stopOnSignals(server, log);
     });
 }

@@ -62,6 +62,8 @@ export const sourceSchema = z
       .int()
       .min(1024)
       .default(512 * 1024 * 1024),
+    /** A CA certificate file (PEM) to trust besides the system's, for a feed mirror behind an internal CA. */
+    ca_file: z.string().min(1).optional(),
     /** Options of the format itself (csv columns, plain type, rpz origin). */
     options: z.record(z.string(), z.unknown()).default({}),
   })

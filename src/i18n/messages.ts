@@ -25,6 +25,8 @@ const en = {
   'deadletter.no_replayer':
     'No parser named "{format}" is loaded, so dead letters of that format cannot be replayed yet.',
   'job.not_found': 'There is no job with id {id}.',
+  'intel.source_not_found': 'There is no intel source named "{name}".',
+  'intel.not_held': 'Source "{name}" has no held snapshot to approve.',
   'request.invalid': 'The request is not valid: {detail}',
   'request.not_found': 'There is no such API route: {method} {url}.',
   'server.error': 'Something went wrong on the server; the log has the details (request id {requestId}).',
@@ -55,6 +57,8 @@ const ja: Record<MessageKey, string> = {
   'deadletter.not_found': 'ID {id} のデッドレターはありません。',
   'deadletter.no_replayer': '形式「{format}」のパーサーが読み込まれていないため、再処理できません。',
   'job.not_found': 'ID {id} のジョブはありません。',
+  'intel.source_not_found': 'インテルソース「{name}」はありません。',
+  'intel.not_held': 'ソース「{name}」に承認待ちのスナップショットはありません。',
   'request.invalid': 'リクエストが正しくありません: {detail}',
   'request.not_found': 'その API はありません: {method} {url}',
   'server.error': 'サーバーでエラーが発生しました。詳細はログにあります（リクエスト ID {requestId}）。',

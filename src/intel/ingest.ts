@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { UserFacingError } from '../domain/user-facing-error.js';
 import type { Rejected } from '../domain/format.js';
 import { divertRejected } from '../deadletter/divert.js';
 import type { Progress } from '../jobs/run.js';
@@ -24,7 +25,8 @@ export type IngestResult = {
   held: { wouldRetire: number; of: number; share: number } | null;
 };
 
-const BATCH = 2000;
+// 1000 rows × 18 columns stays under SQLite's 32,766 bound parameters per statement.
+const BATCH = 1000;
 
 /**
  * Writes a parsed feed into the source's claims: each record normalised (or filed as a dead letter
@@ -131,15 +133,31 @@ export async function ingest(
   return result;
 }
 
-/** Applies a held snapshot: retires what the last run no longer listed. */
-export async function approveHeldSnapshot(db: Kysely<Database>, sourceName: string): Promise<number> {
+/**
+ * Applies a held snapshot: retires what the last run no longer listed, and records that the run is no
+ * longer held (so lists stop showing it, and a second approve is refused rather than a no-op).
+ */
+export async function approveHeldSnapshot(
+  db: Kysely<Database>,
+  sourceName: string,
+): Promise<{ retired: number; total: number }> {
   const row = await db
     .selectFrom('intelSources')
-    .select('generation')
+    .select(['generation', 'lastResult'])
     .where('name', '=', sourceName)
     .executeTakeFirst();
-  if (!row) throw new Error(`there is no intel source named "${sourceName}"`);
-  return retireClaims(db, sourceName, row.generation);
+  if (!row) throw new UserFacingError(404, 'intel.source_not_found', { name: sourceName });
+  const last = row.lastResult ? (JSON.parse(row.lastResult) as IngestResult) : null;
+  if (!last?.held) throw new UserFacingError(409, 'intel.not_held', { name: sourceName });
+  const retired = await retireClaims(db, sourceName, row.generation);
+  const total = await countClaims(db, sourceName);
+  const next: IngestResult = { ...last, retired: last.retired + retired, total, held: null };
+  await db
+    .updateTable('intelSources')
+    .set({ lastResult: JSON.stringify(next), updatedAt: new Date().toISOString() })
+    .where('name', '=', sourceName)
+    .execute();
+  return { retired, total };
 }
 
 async function nextGeneration(db: Kysely<Database>, source: SourceSpec, nowIso: string): Promise<number> {
@@ -158,12 +176,19 @@ async function nextGeneration(db: Kysely<Database>, source: SourceSpec, nowIso: 
       })
       .onConflict((oc) => oc.column('name').doNothing())
       .execute();
+    // Only a full snapshot starts a new generation: a delta run (or a dead-letter replay) joins the
+    // current one, so it can never make the last snapshot's claims look stale.
+    const step = source.snapshot === 'full' ? 1 : 0;
     const row = await trx
       .updateTable('intelSources')
-      .set((eb) => ({ generation: eb('generation', '+', 1), updatedAt: nowIso }))
+      .set((eb) => ({ generation: eb('generation', '+', step), updatedAt: nowIso }))
       .where('name', '=', source.name)
       .returning('generation')
       .executeTakeFirstOrThrow();
+    if (Number(row.generation) === 0) {
+      await trx.updateTable('intelSources').set({ generation: 1 }).where('name', '=', source.name).execute();
+      return 1;
+    }
     return Number(row.generation);
   });
 }

@@ -4,13 +4,14 @@ import { purgeExpiredSessions } from '../auth/sessions.js';
 import type { Database } from '../store/schema.js';
 import { deleteDeadLetters } from '../store/dead-letters.js';
 import { deleteFinishedJobs } from '../store/jobs.js';
+import { deleteLongExpiredClaims } from '../intel/claims-store.js';
 
-export type HousekeepingResult = { sessions: number; deadLetters: number; jobs: number };
+export type HousekeepingResult = { sessions: number; deadLetters: number; jobs: number; expiredClaims: number };
 
-/** The daily clean-up: ended sessions, dead letters past retention, old finished jobs. The audit trail is never pruned. */
+/** The daily clean-up: ended sessions, dead letters past retention, old finished jobs, long-expired claims. The audit trail is never pruned. */
 export async function housekeeping(
   db: Kysely<Database>,
-  config: Pick<Config, 'deadletter' | 'jobs'>,
+  config: Pick<Config, 'deadletter' | 'jobs' | 'intel'>,
   now = new Date(),
 ): Promise<HousekeepingResult> {
   const daysAgo = (days: number) => new Date(now.getTime() - days * 86_400_000).toISOString();
@@ -18,5 +19,6 @@ export async function housekeeping(
     sessions: await purgeExpiredSessions(db),
     deadLetters: await deleteDeadLetters(db, { receivedBefore: daysAgo(config.deadletter.retention_days) }),
     jobs: await deleteFinishedJobs(db, daysAgo(config.jobs.history_days)),
+    expiredClaims: await deleteLongExpiredClaims(db, now, config.intel.expired_retention_days),
   };
 }

@@ -10,6 +10,10 @@ import { migrate } from '../store/migrate.js';
 import { failStaleJobs } from '../store/jobs.js';
 import { openStore, type Store } from '../store/open.js';
 import { acquireInstanceLock, type InstanceLock } from './instance-lock.js';
+import { loadAllowlists } from '../intel/allowlist/load.js';
+import { registerIntelReplayers } from '../intel/replay.js';
+import { sourceTasks } from '../intel/schedule.js';
+import { createLiveMatcher } from '../match/live.js';
 
 export type RunningServer = {
   url: string;
@@ -24,6 +28,7 @@ const SHUTDOWN_GRACE_MS = 10_000;
 /** Everything `mizugiwa serve` starts, in order; and the reverse on stop. */
 export async function startServer(
   config: Config,
+  configDir: string,
   log: Logger,
   print: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
 ): Promise<RunningServer> {
@@ -39,7 +44,7 @@ export async function startServer(
     if (interrupted) log.warn({ interrupted }, 'marked jobs left running by a stopped process as failed');
 
     const password = await ensureFirstAdmin(store.db);
-    app = await buildApp({ store, config, log });
+    app = await buildApp({ store, config, configDir, log });
     const { host, port } = parseListen(config.http.listen)!;
     await app.listen({ host, port });
     const address = app.server.address();
@@ -47,8 +52,18 @@ export async function startServer(
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
 
     if (password) printFirstAdmin(print, password, url);
+    const { checker, problems } = loadAllowlists(config.intel, configDir);
+    for (const p of problems) log.warn(p);
+    registerIntelReplayers(store.db, config.intel, checker);
+    const matcher = await createLiveMatcher(store.db);
+    log.info({ indicators: matcher.current.counts }, 'matcher built');
     scheduler = startScheduler(
-      [{ name: 'housekeeping', cron: config.jobs.housekeeping_cron, run: () => housekeeping(store.db, config) }],
+      [
+        { name: 'housekeeping', cron: config.jobs.housekeeping_cron, run: () => housekeeping(store.db, config) },
+        // Expiry is applied at lookup time; this rebuild just keeps the index free of what expired.
+        { name: 'matcher-rebuild', cron: '*/10 * * * *', run: () => matcher.rebuild() },
+        ...sourceTasks(store.db, config, configDir, matcher, log),
+      ],
       log,
     );
     print(`Mizugiwa is listening on ${url} (web UI, API, docs at ${url}/api/docs) — store: ${store.location}`);

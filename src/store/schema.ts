@@ -129,6 +129,9 @@ export interface IntelSourcesTable {
   mode: string;
   options: string | null;
   generation: number;
+  /** The validators of the last successful download, for a conditional request next time. */
+  etag: string | null;
+  lastModified: string | null;
   createdAt: string;
   updatedAt: string;
   lastRunAt: string | null;

@@ -18,6 +18,7 @@ import { startJob } from '../jobs/run.js';
 import { housekeeping } from '../jobs/housekeeping.js';
 import { readSubscribers, upsertSubscriber } from './subscribers.js';
 import { UserFacingError } from '../domain/user-facing-error.js';
+import { configSchema } from '../config/schema.js';
 
 const system = { actor: { kind: 'system', component: 'test' } } as const;
 
@@ -152,7 +153,11 @@ for (const kind of await storeKinds()) {
       const future = new Date(Date.now() + 400 * 86_400_000);
       const result = await housekeeping(
         store.db,
-        { deadletter: { retention_days: 90 }, jobs: { history_days: 30, housekeeping_cron: '0 0 * * *' } },
+        {
+          deadletter: { retention_days: 90 },
+          jobs: { history_days: 30, housekeeping_cron: '0 0 * * *' },
+          intel: configSchema.parse({}).intel,
+        },
         future,
       );
       assert.equal(result.deadLetters, 1);

@@ -75,4 +75,30 @@ describe('mizugiwa intel', () => {
     assert.equal(res.code, 1);
     assert.match(res.stderr, /--format: expected one of plain, hosts, csv, urlhaus/);
   });
+
+  test('fetch runs a configured file source; after a config fix, replay turns its dead letters into claims', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mizugiwa-intel-fetch-'));
+    const run = (args: string[]) => runCli(args, { cwd: dir });
+    writeFileSync(join(dir, 'partner.csv'), 'indicator,score,note\nc2-a.example,90,seen\nc2-b.example,high,seen twice\n');
+    const config = (columns: string) =>
+      `intel:\n  sources:\n    - name: partner\n      format: csv\n      file: partner.csv\n      snapshot: delta\n      options:\n        columns: ${columns}\n`;
+    writeFileSync(join(dir, 'mizugiwa.yaml'), config('{value: indicator, confidence: score}'));
+    const first = run(['intel', 'fetch', 'partner', '--json']);
+    assert.equal(first.code, 0, first.stderr);
+    const [result] = lines(first.stdout);
+    assert.deepEqual([result?.accepted, result?.rejected], [1, 1]);
+    assert.match(run(['deadletter', 'list']).stdout, /partner\s+csv\s+.*partner\.csv:3/);
+
+    writeFileSync(join(dir, 'mizugiwa.yaml'), config('{value: indicator}'));
+    const replay = run(['deadletter', 'replay', '--all']);
+    assert.equal(replay.code, 0, replay.stderr);
+    assert.match(replay.stdout, /replayed 1, still rejected 0/);
+    const found = lines(run(['intel', 'search', 'c2-b.example', '--json']).stdout);
+    assert.equal(found[0]?.source, 'partner');
+    assert.equal(found[0]?.effective, true);
+
+    const unknown = run(['intel', 'fetch', 'nope']);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /no source named "nope" in the config \(configured: partner\)/);
+  });
 });

@@ -21,7 +21,7 @@ export const TEST_PASSWORD = 'correct horse battery staple';
 /** The API on a test store, with one token per role and a user `alice` (analyst) whose password is TEST_PASSWORD. */
 export async function testApp(store: TestStore, overrides: Partial<Config> = {}): Promise<TestApp> {
   const config = { ...configSchema.parse({}), ...overrides };
-  const app = await buildApp({ store, config, log: pino({ level: 'silent' }) });
+  const app = await buildApp({ store, config, configDir: process.cwd(), log: pino({ level: 'silent' }) });
   await app.ready();
   const system = { actor: { kind: 'system', component: 'test' } } as const;
   const tokens = {} as Record<Role, string>;

@@ -43,7 +43,9 @@ test('Feodo Tracker CSV by header names: comments and the header skipped, other 
     lastSeen: '2026-11-20T00:00:00.000Z',
     attributes: { dst_port: '443', c2_status: 'online', malware: 'QakBot' },
     position: 'ipblocklist.csv:10',
-    raw: utf8('"2026-10-02 07:31:05","192.0.2.44","443","online","2026-11-20","QakBot"'),
+    raw: utf8(
+      '"first_seen_utc","dst_ip","dst_port","c2_status","last_online","malware"\n"2026-10-02 07:31:05","192.0.2.44","443","online","2026-11-20","QakBot"',
+    ),
   });
   assert.deepEqual(
     out.map((r) => (r as ClaimRecord).value),
@@ -67,7 +69,7 @@ test('partner CSV: every mapped field, quoted fields with "" and a line break, t
     attributes: { reporter: 'cert-a' },
     position: 'partner.csv:3',
     raw: utf8(
-      'evil.example,domain,phishing,80,bank;credential-theft,2026-11-01T08:00:00Z,2026-11-20 10:30:00,2026-12-20,https://portal.example.org/ioc/1001,cert-a,',
+      'indicator,kind,category,confidence,tags,first_seen,last_seen,expires,link,reporter,notes\nevil.example,domain,phishing,80,bank;credential-theft,2026-11-01T08:00:00Z,2026-11-20 10:30:00,2026-12-20,https://portal.example.org/ioc/1001,cert-a,',
     ),
   });
   const url = out[1] as ClaimRecord;
@@ -81,7 +83,7 @@ test('partner CSV: every mapped field, quoted fields with "" and a line break, t
   assert.equal(multi.attributes!.notes, 'notes spanning\ntwo lines');
   assert.equal(
     text(multi.raw),
-    '192.0.2.77,ipv4,c2,60,,1763596800,,,https://portal.example.org/ioc/1003,cert-a,"notes spanning\ntwo lines"',
+    'indicator,kind,category,confidence,tags,first_seen,last_seen,expires,link,reporter,notes\n192.0.2.77,ipv4,c2,60,,1763596800,,,https://portal.example.org/ioc/1003,cert-a,"notes spanning\ntwo lines"',
   );
   assert.deepEqual((out[3] as ClaimRecord).tags, ['mass-scan', 'ssh']);
   assert.equal(out[3]!.position, 'partner.csv:7');
@@ -118,7 +120,13 @@ test('each kind of bad row is rejected with its reason and the parse goes on', a
       'ok i.example',
     ],
   );
-  assert.deepEqual(out[2]!.raw, utf8('b.example,hostname,phishing,50,,,,,'));
+  assert.deepEqual(
+    out[2]!.raw,
+    utf8(
+      'indicator,kind,category,confidence,tags,first_seen,last_seen,expires,link\nb.example,hostname,phishing,50,,,,,',
+    ),
+    'the header travels with the row, so the dead letter replays on its own',
+  );
   assert.equal(out[2]!.position, 'bad.csv:4');
 });
 
@@ -131,7 +139,7 @@ test('a row shorter than the mapping, and a quote never closed, are rejected wit
   assert.ok(isRejected(unclosed));
   assert.equal(unclosed.position, 'q.tsv:3');
   assert.match(unclosed.reason, /Quote Not Closed/);
-  assert.equal(text(unclosed.raw), '"a.example\tunclosed\nb.example\tnext');
+  assert.equal(text(unclosed.raw), 'value\tnote\n"a.example\tunclosed\nb.example\tnext');
 
   const short = await collect({ columns: { value: 2 }, header: false }, utf8('x,y,z.example\nonly,two\n'), 's.csv');
   assert.equal((short[0] as ClaimRecord).value, 'z.example');

@@ -148,6 +148,10 @@ export function csvFormat(options: CsvOptions): Format<ClaimRecord> {
       let index: Map<string, number> | undefined = header ? undefined : new Map();
       let names: string[] = [];
       let done = false;
+      // The header travels with every record's raw bytes: a dead letter of one row is then a complete
+      // little CSV file, which replays through this same parser once the cause is fixed.
+      let headerLines: Line[] = [];
+      const withHeader = (lines: Line[]): Line[] => (headerLines.length ? [...headerLines, ...lines] : lines);
 
       // `pending` is consumed from `head` and compacted now and then (Array.shift is linear on long arrays).
       let head = 0;
@@ -176,6 +180,7 @@ export function csvFormat(options: CsvOptions): Format<ClaimRecord> {
           }
           const lineNumber = lines[0]?.number ?? e.lines;
           if (index === undefined) {
+            headerLines = lines;
             names = e.fields.map((f) => f.trim());
             index = new Map();
             names.forEach((name, i) => {
@@ -204,7 +209,7 @@ export function csvFormat(options: CsvOptions): Format<ClaimRecord> {
         rejected: true,
         reason: `line ${lines[0]!.number}: ${reason}`,
         position: prefix + lines[0]!.number,
-        raw: joinLines(lines),
+        raw: joinLines(withHeader(lines)),
       });
 
       const columnIndex = (column: CsvColumn): number => (typeof column === 'number' ? column : index!.get(column)!);
@@ -223,7 +228,7 @@ export function csvFormat(options: CsvOptions): Format<ClaimRecord> {
 
       const row = (fields: string[], lines: Line[], lineNumber: number): ClaimRecord | Rejected => {
         at ??= resolveColumns();
-        const bad = (reason: string): Rejected => badRow(prefix, lineNumber, lines, reason);
+        const bad = (reason: string): Rejected => badRow(prefix, lineNumber, withHeader(lines), reason);
         const cell = (f: Field): string | undefined => cellAt(fields, at![f]);
         const valueColumn = options.columns.value;
         const value = cell('value');
@@ -234,7 +239,7 @@ export function csvFormat(options: CsvOptions): Format<ClaimRecord> {
               : `${columnName(valueColumn)} (value) is empty`,
           );
         }
-        const record: ClaimRecord = { value, position: prefix + lineNumber, raw: joinLines(lines) };
+        const record: ClaimRecord = { value, position: prefix + lineNumber, raw: joinLines(withHeader(lines)) };
         let type: string | undefined = cell('type');
         if (type !== undefined) {
           type = type.toLowerCase();

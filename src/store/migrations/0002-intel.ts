@@ -14,6 +14,8 @@ export const intel: Migration = {
       .addColumn('mode', 'text', (c) => c.notNull())
       .addColumn('options', 'text')
       .addColumn('generation', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('etag', 'text')
+      .addColumn('last_modified', 'text')
       .addColumn('created_at', 'text', (c) => c.notNull())
       .addColumn('updated_at', 'text', (c) => c.notNull())
       .addColumn('last_run_at', 'text')
