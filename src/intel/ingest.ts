@@ -6,7 +6,7 @@ import type { Progress } from '../jobs/run.js';
 import { normalise, inferType } from '../net/normalise.js';
 import { putDeadLetter } from '../store/dead-letters.js';
 import type { Database } from '../store/schema.js';
-import { countClaims, retireClaims, upsertClaims, type NewClaim } from './claims-store.js';
+import { countClaims, retireClaims, writeClaims, type NewClaim } from './claims-store.js';
 import type { ClaimRecord } from './claim-record.js';
 import type { SourceSpec } from './source.js';
 import type { AllowChecker } from './allowlist/check.js';
@@ -25,8 +25,8 @@ export type IngestResult = {
   held: { wouldRetire: number; of: number; share: number } | null;
 };
 
-// 1000 rows × 18 columns stays under SQLite's 32,766 bound parameters per statement.
-const BATCH = 1000;
+/** Rows per write: one SQLite transaction, or one PostgreSQL statement. */
+const BATCH = 5000;
 
 /**
  * Writes a parsed feed into the source's claims: each record normalised (or filed as a dead letter
@@ -51,7 +51,7 @@ export async function ingest(
   const flush = async () => {
     const rows = batch;
     batch = [];
-    await db.transaction().execute((trx) => upsertClaims(trx, rows));
+    await writeClaims(db, rows);
   };
 
   for await (const record of divertRejected(db, records, { source: source.name, format: source.format }, counts)) {
