@@ -79,7 +79,10 @@ describe('mizugiwa intel', () => {
   test('fetch runs a configured file source; after a config fix, replay turns its dead letters into claims', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mizugiwa-intel-fetch-'));
     const run = (args: string[]) => runCli(args, { cwd: dir });
-    writeFileSync(join(dir, 'partner.csv'), 'indicator,score,note\nc2-a.example,90,seen\nc2-b.example,high,seen twice\n');
+    writeFileSync(
+      join(dir, 'partner.csv'),
+      'indicator,score,note\nc2-a.example,90,seen\nc2-b.example,high,seen twice\n',
+    );
     const config = (columns: string) =>
       `intel:\n  sources:\n    - name: partner\n      format: csv\n      file: partner.csv\n      snapshot: delta\n      options:\n        columns: ${columns}\n`;
     writeFileSync(join(dir, 'mizugiwa.yaml'), config('{value: indicator, confidence: score}'));
