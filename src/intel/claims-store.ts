@@ -73,7 +73,7 @@ const UPDATE_SET = COLUMNS.slice(3)
       : `${c} = excluded.${c}`,
   )
   .join(', ');
-const UPSERT_SQL = `insert into claims (${COLUMNS.join(', ')}) values (${COLUMNS.map(() => '?').join(', ')}) on conflict (source, type, value) do update set ${UPDATE_SET}`;
+const UPSERT_SQL = `insert into claims (${COLUMNS.join(', ')}) values (${COLUMNS.map(() => '?').join(', ')}) on conflict (type, value, source) do update set ${UPDATE_SET}`;
 
 /**
  * Writes a batch of claims (insert, or replace by (source, type, value)) in one transaction, by the
@@ -94,7 +94,7 @@ export async function writeClaims(db: Kysely<Database>, rows: NewClaim[]): Promi
     return;
   }
   const arrays = KEYS.map((k, i) => sql`${rows.map((r) => r[k] ?? null)}::${sql.raw(PG_TYPES[i] as string)}[]`);
-  await sql`insert into claims (${sql.raw(COLUMNS.join(', '))}) select * from unnest(${sql.join(arrays)}) on conflict (source, type, value) do update set ${sql.raw(UPDATE_SET)}`.execute(
+  await sql`insert into claims (${sql.raw(COLUMNS.join(', '))}) select * from unnest(${sql.join(arrays)}) on conflict (type, value, source) do update set ${sql.raw(UPDATE_SET)}`.execute(
     db.withoutPlugins(),
   );
 }
@@ -134,24 +134,24 @@ export async function claimsFor(db: Kysely<Database>, indicator: Indicator): Pro
  * pages, for index builds and exports.
  */
 export async function* effectiveClaims(db: Kysely<Database>, now: string, pageSize = 50_000): AsyncIterable<ClaimRow> {
-  let after: { source: string; type: string; value: string } | undefined;
+  let after: { type: string; value: string; source: string } | undefined;
   for (;;) {
     let q = db.selectFrom('claims').selectAll().where('validUntil', '>', now).where('suppressedBy', 'is', null);
     if (after) {
       const a = after;
       q = q.where((eb) =>
         eb.or([
-          eb('source', '>', a.source),
-          eb.and([eb('source', '=', a.source), eb('type', '>', a.type)]),
-          eb.and([eb('source', '=', a.source), eb('type', '=', a.type), eb('value', '>', a.value)]),
+          eb('type', '>', a.type),
+          eb.and([eb('type', '=', a.type), eb('value', '>', a.value)]),
+          eb.and([eb('type', '=', a.type), eb('value', '=', a.value), eb('source', '>', a.source)]),
         ]),
       );
     }
-    const rows = await q.orderBy('source').orderBy('type').orderBy('value').limit(pageSize).execute();
+    const rows = await q.orderBy('type').orderBy('value').orderBy('source').limit(pageSize).execute();
     yield* rows;
     if (rows.length < pageSize) return;
     const last = rows[rows.length - 1] as ClaimRow;
-    after = { source: last.source, type: last.type, value: last.value };
+    after = { type: last.type, value: last.value, source: last.source };
   }
 }
 

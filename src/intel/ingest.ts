@@ -26,7 +26,7 @@ export type IngestResult = {
 };
 
 /** Rows per write: one SQLite transaction, or one PostgreSQL statement. */
-const BATCH = 5000;
+const BATCH = 20_000;
 
 /**
  * Writes a parsed feed into the source's claims: each record normalised (or filed as a dead letter

@@ -41,9 +41,11 @@ export const intel: Migration = {
       .addColumn('review_by', 'text')
       .addColumn('generation', 'integer', (c) => c.notNull())
       .addColumn('updated_at', 'text', (c) => c.notNull())
-      .addPrimaryKeyConstraint('claims_pk', ['source', 'type', 'value'])
+      // Keyed indicator first: lookups by indicator use the key itself, so no second index is kept.
+      .addPrimaryKeyConstraint('claims_pk', ['type', 'value', 'source'])
       .execute();
-    await db.schema.createIndex('claims_indicator').on('claims').columns(['type', 'value']).execute();
+    // Retiring a snapshot and counting a source read by (source, generation).
+    await db.schema.createIndex('claims_source_generation').on('claims').columns(['source', 'generation']).execute();
     await db.schema.createIndex('claims_valid_until').on('claims').column('valid_until').execute();
   },
 };
