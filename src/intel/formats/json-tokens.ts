@@ -21,6 +21,34 @@ export interface TokenWalker {
 }
 
 /**
+ * What every walker shares: collecting records, handing them out, and feeding tokens one by one to the
+ * format's own `token` until it stops. A format says only how it reads a token and how it ends.
+ */
+export abstract class BaseTokenWalker implements TokenWalker {
+  out: (ClaimRecord | Rejected)[] = [];
+  stopped = false;
+
+  abstract get started(): boolean;
+  abstract broken(reason: string, lastChunk: Uint8Array): Rejected;
+  abstract end(bytes: number): void;
+  protected abstract token(t: Token): void;
+
+  take(): (ClaimRecord | Rejected)[] {
+    const out = this.out;
+    this.out = [];
+    return out;
+  }
+
+  push(batch: TokenBatch | typeof NONE): void {
+    if (batch === NONE) return;
+    for (const token of batch.values) {
+      if (this.stopped) return;
+      this.token(token);
+    }
+  }
+}
+
+/**
  * Feeds a byte stream through stream-json's tokenizer into a walker and yields its records as they
  * complete, so a JSON document of any size is read with one record in memory at a time.
  */

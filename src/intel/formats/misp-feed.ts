@@ -10,7 +10,7 @@
 // attributes; then the attributes read so far are held until the tags arrive (memory bounded by one event).
 import Assembler from 'stream-json/core/assembler.js';
 import type { Token } from 'stream-json/core/parser.js';
-import { NONE, walkJsonTokens, type TokenBatch, type TokenWalker } from './json-tokens.js';
+import { BaseTokenWalker, walkJsonTokens } from './json-tokens.js';
 import type { Format, ParseContext, Rejected } from '../../domain/format.js';
 import type { Category, IndicatorType, Tlp } from '../../domain/indicator.js';
 import type { ClaimRecord } from '../claim-record.js';
@@ -198,9 +198,7 @@ type Held = { kind: 'attribute' | 'object'; value: unknown; index: number };
 type ObjectContext = { name?: string; uuid?: string; index: number };
 
 /** Walks the token stream of one event file, assembling one attribute / object at a time. */
-class EventWalker implements TokenWalker {
-  out: (ClaimRecord | Rejected)[] = [];
-  stopped = false;
+class EventWalker extends BaseTokenWalker {
   private level: Level = 'top';
   private key: string | null = null;
   private skip = 0;
@@ -213,27 +211,15 @@ class EventWalker implements TokenWalker {
   private eventTags: TagFacts | undefined;
   private held: Held[] = [];
 
-  constructor(private readonly ctx: ParseContext) {}
+  constructor(private readonly ctx: ParseContext) {
+    super();
+  }
 
   get started(): boolean {
     return this.level !== 'top';
   }
 
-  take(): (ClaimRecord | Rejected)[] {
-    const out = this.out;
-    this.out = [];
-    return out;
-  }
-
-  push(batch: TokenBatch | typeof NONE): void {
-    if (batch === NONE) return;
-    for (const token of batch.values) {
-      if (this.stopped) return;
-      this.token(token);
-    }
-  }
-
-  private token(t: Token): void {
+  protected token(t: Token): void {
     if (this.capture !== null) {
       this.asm.consume(t);
       if (this.asm.done) this.captured(this.asm.current);

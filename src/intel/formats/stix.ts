@@ -7,7 +7,7 @@
 // well-known TLP ids) is held until the end of the bundle, so a TLP:RED defined after its use is still honoured.
 import Assembler from 'stream-json/core/assembler.js';
 import type { Token } from 'stream-json/core/parser.js';
-import { NONE, walkJsonTokens, type TokenBatch, type TokenWalker } from './json-tokens.js';
+import { BaseTokenWalker, walkJsonTokens } from './json-tokens.js';
 import type { Format, ParseContext, Rejected } from '../../domain/format.js';
 import type { Category, Tlp } from '../../domain/indicator.js';
 import type { ClaimRecord } from '../claim-record.js';
@@ -137,9 +137,7 @@ export const stixFormat: Format<ClaimRecord> = {
 
 type Level = 'top' | 'root' | 'objects' | 'done';
 
-class BundleWalker implements TokenWalker {
-  out: (ClaimRecord | Rejected)[] = [];
-  stopped = false;
+class BundleWalker extends BaseTokenWalker {
   private level: Level = 'top';
   private key: string | null = null;
   private skip = 0;
@@ -151,27 +149,15 @@ class BundleWalker implements TokenWalker {
   private readonly markings = new Map<string, Tlp | undefined>();
   private held: { value: Record<string, unknown>; index: number }[] = [];
 
-  constructor(private readonly ctx: ParseContext) {}
+  constructor(private readonly ctx: ParseContext) {
+    super();
+  }
 
   get started(): boolean {
     return this.level !== 'top';
   }
 
-  take(): (ClaimRecord | Rejected)[] {
-    const out = this.out;
-    this.out = [];
-    return out;
-  }
-
-  push(batch: TokenBatch | typeof NONE): void {
-    if (batch === NONE) return;
-    for (const token of batch.values) {
-      if (this.stopped) return;
-      this.token(token);
-    }
-  }
-
-  private token(t: Token): void {
+  protected token(t: Token): void {
     if (this.capturing) {
       this.asm.consume(t);
       if (this.asm.done) {
