@@ -193,6 +193,23 @@ async function main(): Promise<void> {
     check('SQLite', sqlite, workload);
     if (PROFILE_DIR) printProfile(PROFILE_DIR);
 
+    log('store only → SQLite');
+    const storeOnly = await runChild(
+      { mode: 'store-only', file: csv, dbFile: join(dir, 'store-only.db') },
+      'store only',
+    );
+    rmSync(join(dir, 'store-only.db'), { force: true });
+    rows.push({
+      workload: 'store only: the same claims, built beforehand, written by claimWriter (no parsing)',
+      tool: 'mizugiwa → SQLite',
+      rows: storeOnly.written!,
+      accepted: storeOnly.written!,
+      rejected: null,
+      wallS: storeOnly.wallMs / 1000,
+      rowsPerS: rate(storeOnly.written!, storeOnly.wallMs),
+      peakRssMiB: null,
+    });
+
     if (await postgresReachable(settings.postgresUrl)) {
       log('ingest → PostgreSQL');
       const schema = `bench_ingest_${process.pid}_${Date.now()}`;

@@ -10,6 +10,15 @@ PACKAGES=(
   wrk                 # external HTTP load generator for the API benchmark (peer of autocannon)
   fonts-noto-cjk      # Japanese glyphs, so browser screenshots of the ja UI show text, not boxes
   openssl             # makes the throw-away TLS certificates the feed-download tests serve with
+  unbound             # RPZ secondary of Mizugiwa's primary (AXFR/IXFR, NOTIFY), and its file-load peer
+  bind9               # named: RPZ secondary with TSIG, and the local authoritative server for test zones
+  bind9-dnsutils      # dig, to ask the resolvers in the enforcement tests
+  squid               # proxy that reads the dstdomain/dst ACL files Mizugiwa publishes
+  nftables            # nft, to load the mizugiwa table inside a test network namespace
+  iproute2            # ip netns, veth pairs for the firewall test
+  postfix             # mail server that reads the client/sender access maps Mizugiwa publishes
+  swaks               # SMTP client that speaks to Postfix in the mail test
+  curl                # fetches the block page from the sinkhole in the DNS end-to-end test
 )
 
 missing=()
@@ -26,5 +35,15 @@ SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 echo "install-test-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# The daemons in this list are started by the tests themselves, on loopback and high ports; none may
+# start as a system service on install (unbound on :53, postfix on :25, squid on :3128), so service
+# starts are refused while installing, and postfix is installed without a configuration of its own.
+POLICY=/usr/sbin/policy-rc.d
+if [ ! -e "$POLICY" ]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$POLICY" >/dev/null
+  $SUDO chmod +x "$POLICY"
+  trap '$SUDO rm -f "$POLICY"' EXIT
+fi
+echo 'postfix postfix/main_mailer_type select No configuration' | $SUDO debconf-set-selections
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

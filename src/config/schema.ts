@@ -1,6 +1,10 @@
 import { Cron } from 'croner';
 import { z } from 'zod';
+import { enforceSchema } from './enforce-schema.js';
 import { intelSchema } from './intel-schema.js';
+import { parseListen } from './listen.js';
+
+export { parseListen };
 
 // One schema for the YAML file and the MIZUGIWA_* environment. Every key has a default so that
 // `mizugiwa serve` with no file runs the embedded default; mizugiwa.example.yaml documents each key.
@@ -72,17 +76,10 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   intel: intelSchema,
+  enforce: enforceSchema,
 });
 
 export type Config = z.output<typeof configSchema>;
-
-export function parseListen(value: string): { host: string; port: number } | undefined {
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(value);
-  if (!m) return undefined;
-  const port = Number(m[3]);
-  if (port > 65535) return undefined;
-  return { host: (m[1] ?? m[2]) as string, port };
-}
 
 function isTimeZone(value: string): boolean {
   try {

@@ -73,30 +73,78 @@ const UPDATE_SET = COLUMNS.slice(3)
       : `${c} = excluded.${c}`,
   )
   .join(', ');
-const UPSERT_SQL = `insert into claims (${COLUMNS.join(', ')}) values (${COLUMNS.map(() => '?').join(', ')}) on conflict (type, value, source) do update set ${UPDATE_SET}`;
+/** SQLite: rows staged (in memory, temp_store) before one sorted merge; bounds the memory staging takes. */
+const MERGE_EVERY = 250_000;
+let stageCount = 0;
+
+export type ClaimWriter = {
+  /** Adds rows; they are in `claims` once `close` resolves (on PostgreSQL, at once). */
+  add(rows: NewClaim[]): Promise<void>;
+  close(): Promise<void>;
+};
 
 /**
- * Writes a batch of claims (insert, or replace by (source, type, value)) in one transaction, by the
- * fastest path each database has: on SQLite one prepared statement run per row; on PostgreSQL one
- * statement that unnests a column array per field. Feed ingest is the bulk path of the product.
+ * Writes claims (insert, or update by (type, value, source)) by the fastest path each database has.
+ * Feed ingest is the bulk path of the product, and a feed lists indicators in no useful order: on
+ * SQLite, upserting them as they come makes every row a random insert into the primary-key index,
+ * and every commit rewrites most of its pages. So rows are appended to an unindexed TEMP table and
+ * merged into `claims` sorted by the key, which walks the index once, in one short write transaction
+ * (other writers wait only for the merge, not the parse). On PostgreSQL each batch is one statement
+ * that unnests a column array per field.
  */
-export async function writeClaims(db: Kysely<Database>, rows: NewClaim[]): Promise<void> {
-  if (rows.length === 0) return;
+export function claimWriter(db: Kysely<Database>): ClaimWriter {
   const native = sqliteHandle(db);
-  if (native) {
-    // Through Kysely's connection, so no other query of this process runs in the middle.
-    await db.connection().execute(async () => {
-      const statement = native.prepare(UPSERT_SQL);
-      native.transaction((batch: NewClaim[]) => {
-        for (const row of batch) statement.run(KEYS.map((k) => row[k] ?? null));
-      })(rows);
-    });
-    return;
+  if (!native) {
+    return {
+      add: async (rows) => {
+        if (rows.length === 0) return;
+        const arrays = KEYS.map((k, i) => sql`${rows.map((r) => r[k] ?? null)}::${sql.raw(PG_TYPES[i] as string)}[]`);
+        await sql`insert into claims (${sql.raw(COLUMNS.join(', '))}) select * from unnest(${sql.join(arrays)}) on conflict (type, value, source) do update set ${sql.raw(UPDATE_SET)}`.execute(
+          db.withoutPlugins(),
+        );
+      },
+      close: async () => {},
+    };
   }
-  const arrays = KEYS.map((k, i) => sql`${rows.map((r) => r[k] ?? null)}::${sql.raw(PG_TYPES[i] as string)}[]`);
-  await sql`insert into claims (${sql.raw(COLUMNS.join(', '))}) select * from unnest(${sql.join(arrays)}) on conflict (type, value, source) do update set ${sql.raw(UPDATE_SET)}`.execute(
-    db.withoutPlugins(),
-  );
+
+  // A table of its own per writer, so two ingests in one process never share a stage.
+  const stage = `temp.claims_stage_${++stageCount}`;
+  let staged = 0;
+  let created = false;
+  // Through Kysely's connection, so no other query of this process runs in the middle.
+  const onConnection = (work: () => void) => db.connection().execute(async () => work());
+  const merge = () => {
+    if (staged === 0) return;
+    native.transaction(() => {
+      native.exec(
+        `insert into claims (${COLUMNS.join(', ')}) select ${COLUMNS.join(', ')} from ${stage} where true ` +
+          `order by type, value, source on conflict (type, value, source) do update set ${UPDATE_SET}`,
+      );
+      native.exec(`delete from ${stage}`);
+    })();
+    staged = 0;
+  };
+  return {
+    add: (rows) =>
+      onConnection(() => {
+        if (!created) {
+          native.exec(`create temp table ${stage.slice('temp.'.length)} (${COLUMNS.join(', ')})`);
+          created = true;
+        }
+        const insert = native.prepare(`insert into ${stage} values (${COLUMNS.map(() => '?').join(', ')})`);
+        native.transaction(() => {
+          for (const row of rows) insert.run(KEYS.map((k) => row[k] ?? null));
+        })();
+        staged += rows.length;
+        if (staged >= MERGE_EVERY) merge();
+      }),
+    close: () =>
+      onConnection(() => {
+        if (!created) return;
+        merge();
+        native.exec(`drop table ${stage}`);
+      }),
+  };
 }
 
 export async function countClaims(db: Kysely<Database>, source: string, beforeGeneration?: number): Promise<number> {

@@ -6,7 +6,7 @@ import type { Progress } from '../jobs/run.js';
 import { normalise, inferType } from '../net/normalise.js';
 import { putDeadLetter } from '../store/dead-letters.js';
 import type { Database } from '../store/schema.js';
-import { countClaims, retireClaims, writeClaims, type NewClaim } from './claims-store.js';
+import { claimWriter, countClaims, retireClaims, type NewClaim } from './claims-store.js';
 import type { ClaimRecord } from './claim-record.js';
 import type { SourceSpec } from './source.js';
 import type { AllowChecker } from './allowlist/check.js';
@@ -48,60 +48,67 @@ export async function ingest(
   let suppressed = 0;
   let flagged = 0;
   let batch: NewClaim[] = [];
+  const writer = claimWriter(db);
   const flush = async () => {
     const rows = batch;
     batch = [];
-    await writeClaims(db, rows);
+    await writer.add(rows);
   };
 
-  for await (const record of divertRejected(db, records, { source: source.name, format: source.format }, counts)) {
-    if (options.progress?.signal.aborted) break;
-    const type = record.type ?? inferType(record.value);
-    const normalised = normalise(type, record.value);
-    if (!normalised.ok) {
-      counts.accepted--;
-      counts.rejected++;
-      await putDeadLetter(db, {
+  // Whatever was read before a failure is kept, as a delta would be: close() merges what is staged.
+  try {
+    for await (const record of divertRejected(db, records, { source: source.name, format: source.format }, counts)) {
+      if (options.progress?.signal.aborted) break;
+      const type = record.type ?? inferType(record.value);
+      const normalised = normalise(type, record.value);
+      if (!normalised.ok) {
+        counts.accepted--;
+        counts.rejected++;
+        await putDeadLetter(db, {
+          source: source.name,
+          format: source.format,
+          reason: normalised.reason,
+          position: record.position,
+          raw: record.raw,
+        });
+        continue;
+      }
+      const { indicator } = normalised;
+      const verdict = options.allow?.check(indicator);
+      const because = verdict && `${verdict.list} / ${verdict.entry}`;
+      if (verdict?.mode === 'block') suppressed++;
+      else if (verdict) flagged++;
+      const lastSeen = record.lastSeen ?? nowIso;
+      const ttl = source.defaults.ttlSeconds[indicator.type] * 1000;
+      batch.push({
         source: source.name,
-        format: source.format,
-        reason: normalised.reason,
-        position: record.position,
-        raw: record.raw,
+        type: indicator.type,
+        value: indicator.value,
+        category: record.category ?? source.defaults.category,
+        confidence: clampConfidence(record.confidence ?? source.defaults.confidence),
+        tags: record.tags?.length ? JSON.stringify(record.tags) : null,
+        firstSeen: record.firstSeen ?? lastSeen,
+        lastSeen,
+        // A feed's own expiry wins; otherwise the claim lives for the type's TTL after the later of
+        // "last seen" and this run (the feed listed it now, so it is current now).
+        validUntil: record.validUntil ?? new Date(Math.max(Date.parse(lastSeen), now.getTime()) + ttl).toISOString(),
+        tlp: record.tlp ?? source.defaults.tlp,
+        reference: record.reference ?? null,
+        mode: source.mode === 'monitor' ? 'monitor' : (record.mode ?? 'block'),
+        attributes:
+          record.attributes && Object.keys(record.attributes).length ? JSON.stringify(record.attributes) : null,
+        suppressedBy: verdict?.mode === 'block' ? (because as string) : null,
+        reviewBy: verdict?.mode === 'inform' ? (because as string) : null,
+        generation,
+        updatedAt: nowIso,
       });
-      continue;
+      options.progress?.advance();
+      if (batch.length >= BATCH) await flush();
     }
-    const { indicator } = normalised;
-    const verdict = options.allow?.check(indicator);
-    const because = verdict && `${verdict.list} / ${verdict.entry}`;
-    if (verdict?.mode === 'block') suppressed++;
-    else if (verdict) flagged++;
-    const lastSeen = record.lastSeen ?? nowIso;
-    const ttl = source.defaults.ttlSeconds[indicator.type] * 1000;
-    batch.push({
-      source: source.name,
-      type: indicator.type,
-      value: indicator.value,
-      category: record.category ?? source.defaults.category,
-      confidence: clampConfidence(record.confidence ?? source.defaults.confidence),
-      tags: record.tags?.length ? JSON.stringify(record.tags) : null,
-      firstSeen: record.firstSeen ?? lastSeen,
-      lastSeen,
-      // A feed's own expiry wins; otherwise the claim lives for the type's TTL after the later of
-      // "last seen" and this run (the feed listed it now, so it is current now).
-      validUntil: record.validUntil ?? new Date(Math.max(Date.parse(lastSeen), now.getTime()) + ttl).toISOString(),
-      tlp: record.tlp ?? source.defaults.tlp,
-      reference: record.reference ?? null,
-      mode: source.mode === 'monitor' ? 'monitor' : (record.mode ?? 'block'),
-      attributes: record.attributes && Object.keys(record.attributes).length ? JSON.stringify(record.attributes) : null,
-      suppressedBy: verdict?.mode === 'block' ? (because as string) : null,
-      reviewBy: verdict?.mode === 'inform' ? (because as string) : null,
-      generation,
-      updatedAt: nowIso,
-    });
-    options.progress?.advance();
-    if (batch.length >= BATCH) await flush();
+    await flush();
+  } finally {
+    await writer.close();
   }
-  await flush();
 
   let retired = 0;
   let held: IngestResult['held'] = null;

@@ -8,7 +8,7 @@
  * substring is allocated, so the cost is one pass over the name whatever the number of entries.
  */
 export type DomainIndex<T> = {
-  /** The most specific entry covering `name` (a normalised, lower-case name without trailing dot), or undefined. */
+  /** The most specific entry covering `name` (ASCII case and one trailing dot ignored), or undefined. */
   lookup(name: string): DomainHit<T> | undefined;
   readonly size: number;
 };
@@ -68,15 +68,13 @@ export function buildDomainIndex<T>(entries: Iterable<DomainEntry<T>>): DomainIn
     filter[(h & filterMask) >>> 5]! |= 1 << (h & 31);
   }
 
-  // The entry whose domain is the suffix of `name` from `start`, hashing to `h`; -1 if none.
-  const probe = (name: string, start: number, h: number, whole: boolean): number => {
+  // The entry whose domain is `name[start, end)` folded to lower case, hashing to `h`; -1 if none.
+  const probe = (name: string, start: number, end: number, h: number, whole: boolean): number => {
     if ((filter[(h & filterMask) >>> 5]! & (1 << (h & 31))) === 0) return EMPTY;
-    const length = name.length - start;
     for (let at = h & mask; slots[at] !== EMPTY; at = (at + 1) & mask) {
       if (hashes[at] !== h) continue;
       const n = slots[at] as number;
-      const d = domains[n] as string;
-      if (d.length === length && (whole || subtree[n]) && name.endsWith(d)) return n;
+      if ((whole || subtree[n]) && sameFolded(name, start, end, domains[n] as string)) return n;
     }
     return EMPTY;
   };
@@ -84,20 +82,34 @@ export function buildDomainIndex<T>(entries: Iterable<DomainEntry<T>>): DomainIn
   return {
     size: domains.length,
     lookup(name) {
-      // Right to left: each boundary met is a shorter-to-longer suffix, so the last hit is the most specific.
+      // One pass right to left, folding case and skipping a trailing dot as it goes (names arrive from
+      // logs as `Evil.Example.`), so no lower-cased copy is made. Each dot met closes a suffix, shorter
+      // to longer, so the last hit is the most specific.
+      const end = name.charCodeAt(name.length - 1) === DOT ? name.length - 1 : name.length;
       let h = SEED;
       let best = EMPTY;
-      for (let i = name.length - 1; i >= 0; i--) {
-        h = step(h, name.charCodeAt(i));
-        if (i === 0) {
-          const n = probe(name, 0, mix(h), true);
-          if (n !== EMPTY) return { domain: domains[n] as string, value: values[n] as T, exact: true };
-        } else if (name.charCodeAt(i - 1) === DOT) {
-          const n = probe(name, i, mix(h), false);
+      for (let i = end - 1; i >= 0; i--) {
+        let c = name.charCodeAt(i);
+        if (c === DOT) {
+          const n = probe(name, i + 1, end, mix(h), false);
           if (n !== EMPTY) best = n;
-        }
+        } else if (c >= 65 && c <= 90) c |= 32;
+        h = step(h, c);
       }
+      const n = probe(name, 0, end, mix(h), true);
+      if (n !== EMPTY) return { domain: domains[n] as string, value: values[n] as T, exact: true };
       return best === EMPTY ? undefined : { domain: domains[best] as string, value: values[best] as T, exact: false };
     },
   };
+}
+
+/** Whether `name[start, end)`, with A–Z folded to lower case, is `domain` (already lower case). */
+function sameFolded(name: string, start: number, end: number, domain: string): boolean {
+  if (end - start !== domain.length) return false;
+  for (let i = 0; i < domain.length; i++) {
+    let c = name.charCodeAt(start + i);
+    if (c >= 65 && c <= 90) c |= 32;
+    if (c !== domain.charCodeAt(i)) return false;
+  }
+  return true;
 }

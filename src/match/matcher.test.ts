@@ -31,6 +31,14 @@ describe('domain index', () => {
     assert.equal(index.lookup('only.example')?.value, 3);
     assert.equal(index.lookup('www.only.example'), undefined);
   });
+  test('ASCII case and one trailing dot are ignored in the name looked up, nowhere else', () => {
+    assert.deepEqual(index.lookup('Evil.EXAMPLE.'), { domain: 'evil.example', value: 1, exact: true });
+    assert.equal(index.lookup('X.Deep.SUB.evil.Example')?.value, 2);
+    assert.equal(index.lookup('ONLY.example.')?.value, 3);
+    for (const name of ['evil.example..', 'NOTEVIL.example', '.evil.example.', 'EVIL.EXAMPLE.ORG.', '', '.']) {
+      assert.equal(index.lookup(name)?.exact, name === '.evil.example.' ? false : undefined, name);
+    }
+  });
 });
 
 test('domain index: 50,000 entries are each found, with their subdomains, and unlisted names are not', () => {

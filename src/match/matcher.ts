@@ -51,7 +51,7 @@ export function buildMatcher<T>(items: Iterable<MatcherItem<T>>): Matcher<T> {
 
   const matcher: Matcher<T> = {
     domain(name) {
-      const found = domainIndex.lookup(foldName(name));
+      const found = domainIndex.lookup(name);
       return found && hit(found.value, found.exact ? 'exact' : 'subdomain');
     },
     ip(address) {
