@@ -8,6 +8,7 @@ import { registerAuditCommands } from './audit.js';
 import { registerConfigCommands } from './config.js';
 import { registerDbCommands } from './db.js';
 import { registerDeadLetterCommands } from './dead-letter.js';
+import { registerEnforceCommands } from './enforce.js';
 import { registerIntelCommands } from './intel.js';
 import { registerJobCommands } from './jobs.js';
 import { registerServeCommand } from './serve.js';
@@ -31,12 +32,18 @@ export function buildProgram(): Command {
   registerJobCommands(program);
   registerSubscriberCommands(program);
   registerIntelCommands(program);
+  registerEnforceCommands(program);
   program.commands.forEach((c) => c.exitOverride());
   return program;
 }
 
 /** Runs the CLI; resolves to the exit code. Errors become one clear message, not a stack trace. */
 export async function main(argv: string[]): Promise<number> {
+  // `mizugiwa … | head` closes the pipe early: that is the reader being done, not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+    throw err;
+  });
   try {
     await buildProgram().parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -16,14 +16,21 @@ export type Artifact = {
   /** The entry keys it carries (entryKey), sorted: what diffs and guards compare between versions. */
   keys: string[];
   files: ArtifactFile[];
+  /**
+   * Set when the files embed the version or serial (the RPZ SOA): what else shapes them (settings),
+   * so that "nothing changed" can be told without comparing bytes. Otherwise the bytes are compared.
+   */
+  fingerprint?: string;
 };
 
 export type RenderContext = {
   config: Config;
   /** Absolute data directory; a point's default paths live under it. */
   dataDir: string;
-  /** The version this render becomes if published (1, 2, …); the RPZ serial derives from it. */
+  /** The version this render becomes if published (1, 2, …). */
   version: number;
+  /** Higher than every earlier version's (the RPZ SOA serial; others may ignore it). */
+  serial: number;
 };
 
 export type EnforcementPoint = {

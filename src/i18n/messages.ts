@@ -27,6 +27,15 @@ const en = {
   'job.not_found': 'There is no job with id {id}.',
   'intel.source_not_found': 'There is no intel source named "{name}".',
   'intel.not_held': 'Source "{name}" has no held snapshot to approve.',
+  'enforce.unknown_point': 'There is no enforcement point "{point}"; the points are {points}.',
+  'enforce.point_disabled': 'Enforcement point "{point}" is not enabled (enforce.{point}.enabled in the config).',
+  'enforce.not_held': 'Enforcement point "{point}" has no held version to approve.',
+  'enforce.held_changed':
+    'What {point} would publish has changed since version {version} was held; it is held again as version {next}. Review it with `mizugiwa enforce diff {point}` and approve again.',
+  'alert.enforce.held':
+    '{point}: version {version} was not published: {reasons}. The previous version stays live. Review it with `mizugiwa enforce diff {point}`, then `mizugiwa enforce approve {point}`.',
+  'alert.enforce.failed':
+    '{point}: version {version} could not be applied ({error}). The previous files stay live; fix the device or its reload command.',
   'request.invalid': 'The request is not valid: {detail}',
   'request.not_found': 'There is no such API route: {method} {url}.',
   'server.error': 'Something went wrong on the server; the log has the details (request id {requestId}).',
@@ -59,6 +68,15 @@ const ja: Record<MessageKey, string> = {
   'job.not_found': 'ID {id} のジョブはありません。',
   'intel.source_not_found': 'インテルソース「{name}」はありません。',
   'intel.not_held': 'ソース「{name}」に承認待ちのスナップショットはありません。',
+  'enforce.unknown_point': '適用先「{point}」はありません。適用先は {points} です。',
+  'enforce.point_disabled': '適用先「{point}」は有効になっていません（設定の enforce.{point}.enabled）。',
+  'enforce.not_held': '適用先「{point}」に承認待ちの版はありません。',
+  'enforce.held_changed':
+    '版 {version} を保留した後に {point} の公開内容が変わったため、版 {next} として改めて保留しました。`mizugiwa enforce diff {point}` で確認してから、もう一度承認してください。',
+  'alert.enforce.held':
+    '{point}: 版 {version} は公開されませんでした（{reasons}）。前の版が有効なままです。`mizugiwa enforce diff {point}` で確認し、`mizugiwa enforce approve {point}` で承認してください。',
+  'alert.enforce.failed':
+    '{point}: 版 {version} を適用できませんでした（{error}）。前のファイルが有効なままです。機器または再読み込みコマンドを直してください。',
   'request.invalid': 'リクエストが正しくありません: {detail}',
   'request.not_found': 'その API はありません: {method} {url}',
   'server.error': 'サーバーでエラーが発生しました。詳細はログにあります（リクエスト ID {requestId}）。',

@@ -14,6 +14,9 @@ export interface Database {
   subscribers: SubscribersTable;
   intelSources: IntelSourcesTable;
   claims: ClaimsTable;
+  enforceVersions: EnforceVersionsTable;
+  alerts: AlertsTable;
+  sinkholeHits: SinkholeHitsTable;
 }
 
 export interface UsersTable {
@@ -164,3 +167,46 @@ export interface ClaimsTable {
   updatedAt: string;
 }
 export type ClaimRow = Selectable<ClaimsTable>;
+
+export interface EnforceVersionsTable {
+  id: Generated<number>;
+  point: string;
+  version: number;
+  status: 'live' | 'held' | 'superseded' | 'failed' | 'rejected';
+  entries: number;
+  added: number;
+  removed: number;
+  serial: number | null;
+  guards: string;
+  error: string | null;
+  createdAt: string;
+  publishedAt: string | null;
+  approvedBy: string | null;
+  approvedAt: string | null;
+}
+export type EnforceVersionRow = Selectable<EnforceVersionsTable>;
+
+export interface AlertsTable {
+  id: Generated<number>;
+  kind: string;
+  severity: 'info' | 'warning' | 'critical';
+  subject: string;
+  messageKey: string;
+  params: string;
+  createdAt: string;
+  updatedAt: string;
+  resolvedAt: string | null;
+}
+export type AlertRow = Selectable<AlertsTable>;
+
+export interface SinkholeHitsTable {
+  id: Generated<number>;
+  at: string;
+  clientIp: string;
+  clientPort: number;
+  host: string;
+  path: string;
+  userAgent: string | null;
+  reference: string;
+}
+export type NewSinkholeHit = Insertable<SinkholeHitsTable>;

@@ -1,6 +1,7 @@
 import type { Migration } from './dialect.js';
 import { foundation } from './0001-foundation.js';
 import { intel } from './0002-intel.js';
+import { enforce } from './0003-enforce.js';
 
 /** Every migration, in order. Append; never edit one that has shipped. */
-export const MIGRATIONS: readonly Migration[] = [foundation, intel];
+export const MIGRATIONS: readonly Migration[] = [foundation, intel, enforce];

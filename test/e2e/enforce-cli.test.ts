@@ -1,0 +1,98 @@
+// `mizugiwa enforce` as an operator uses it: publish the policy zone, see an allowlisted name kept
+// out of it (and carried as PASSTHRU under a listed parent), a feed that would remove 90% of entries
+// held with the previous version still live, the diff, approval, and the resolver snippets.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { runCli } from '../support/serve.js';
+
+const cwd = mkdtempSync(join(tmpdir(), 'mizugiwa-enforce-'));
+const cli = (args: string[]) => runCli(args, { cwd });
+const zoneFile = join(cwd, 'data', 'rpz', 'rpz.mizugiwa.zone');
+const zone = () => readFileSync(zoneFile, 'utf8');
+const owners = () =>
+  new Set(
+    zone()
+      .split('\n')
+      .filter((l) => / IN (A|AAAA|CNAME) /.test(l))
+      .map((l) => l.split(' ')[0]),
+  );
+const feed = (names: string[]) => writeFileSync(join(cwd, 'list.txt'), `${names.join('\n')}\n`);
+const bad = (n: number) => Array.from({ length: n }, (_, i) => `bad${i + 1}.example`);
+
+writeFileSync(
+  join(cwd, 'mizugiwa.yaml'),
+  [
+    'intel:',
+    '  own:',
+    '    domains: [isp.example.jp]',
+    '  sources:',
+    // The intel-level guard is off for this source, so the enforcement guard is what is tested.
+    '    - {name: mylist, format: plain, file: list.txt, category: c2, max_retire_share: 1}',
+    '  allowlists:',
+    '    - name: partners',
+    '      entries:',
+    '        - {kind: hostname, value: good.example}',
+    '        - {kind: hostname, value: www.parent.example}',
+    '',
+  ].join('\n'),
+);
+
+describe('mizugiwa enforce', () => {
+  test('publish writes the zone; allowlisted and own names never appear; PASSTHRU under a listed parent', () => {
+    feed([...bad(200), 'good.example', 'x.good.example', 'parent.example', 'mail.isp.example.jp']);
+    assert.equal(cli(['intel', 'fetch', 'mylist', '--json']).code, 0);
+    const res = cli(['enforce', 'publish', '--json']);
+    assert.equal(res.code, 0, res.stderr);
+    const outcome = JSON.parse(res.stdout.trim()) as { status: string; entries: number; version: number };
+    assert.equal(outcome.status, 'live');
+    assert.equal(outcome.entries, 201 + 1); // 201 names and one passthru
+    const o = owners();
+    assert.ok(o.has('bad1.example') && o.has('*.bad1.example') && o.has('parent.example'));
+    for (const name of ['good.example', 'x.good.example', '*.good.example', 'mail.isp.example.jp']) {
+      assert.ok(!o.has(name), `${name} must never be published`);
+    }
+    assert.match(zone(), /^www\.parent\.example 300 IN CNAME rpz-passthru\.$/m);
+    assert.match(zone(), /^bad1\.example 300 IN A 127\.0\.0\.1$/m);
+    // Publishing the same thing again is not a new version.
+    assert.match(cli(['enforce', 'publish']).stdout, /unchanged \(version 1\)/);
+  });
+
+  test('a change removing 90% of entries is held, the live zone stays, diff shows it, approve applies it', () => {
+    const before = zone();
+    feed(bad(20));
+    assert.equal(cli(['intel', 'fetch', 'mylist', '--json']).code, 0);
+    const held = cli(['enforce', 'publish']);
+    assert.equal(held.code, 3, held.stdout + held.stderr);
+    assert.match(held.stdout, /version 2 HELD/);
+    assert.equal(zone(), before, 'the held version must not reach the zone file');
+    const status = cli(['enforce', 'status', '--json'])
+      .stdout.trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.equal(status.find((s) => s.point === 'rpz')?.live, 1);
+    assert.equal(status.find((s) => s.point === 'rpz')?.pending, 'held v2');
+    assert.ok(status.some((s) => s.alert === 'enforce.held' && s.subject === 'rpz'));
+    const diff = JSON.parse(cli(['enforce', 'diff', 'rpz', '--json']).stdout) as Record<string, number>;
+    assert.equal(diff.removed, 182);
+    assert.equal(diff.added, 0);
+    const approved = cli(['enforce', 'approve', 'rpz']);
+    assert.equal(approved.code, 0, approved.stderr);
+    assert.match(approved.stdout, /version 2 is live/);
+    assert.ok(!owners().has('bad21.example') && owners().has('bad20.example'));
+    const after = cli(['enforce', 'status', '--json']).stdout;
+    assert.ok(!after.includes('"alert"'), 'approving clears the alert');
+    assert.equal(cli(['enforce', 'approve', 'rpz']).code, 1, 'nothing is held any more');
+  });
+
+  test('resolver snippets name the zone and the primary', () => {
+    assert.match(cli(['enforce', 'rpz', 'config', 'unbound']).stdout, /primary: 127\.0\.0\.1@5300/);
+    assert.match(cli(['enforce', 'rpz', 'config', 'bind']).stdout, /primaries \{ 127\.0\.0\.1 port 5300; \}/);
+    assert.match(cli(['enforce', 'rpz', 'config', 'powerdns']).stdout, /rpzPrimary\(\{"127\.0\.0\.1:5300"\}/);
+    assert.match(cli(['enforce', 'rpz', 'config', 'knot']).stdout, /rpz\.mizugiwa\.zone', true\)/);
+    assert.equal(cli(['enforce', 'rpz', 'config', 'dnsmasq']).code, 1);
+    assert.equal(cli(['enforce', 'diff', 'squid']).code, 1, 'a disabled point says so');
+  });
+});
