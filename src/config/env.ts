@@ -5,7 +5,8 @@ import { configSchema } from './schema.js';
 // Environment overrides follow the config path: http.listen → MIZUGIWA_HTTP_LISTEN. The names are
 // derived from the schema itself, so a key added to the schema is overridable without more code.
 
-type Leaf = { path: string[]; kind: 'string' | 'other' };
+/** `optional`: under a key with no default (enforce.rpz.tsig), which the example shows commented out. */
+type Leaf = { path: string[]; kind: 'string' | 'other'; optional: boolean };
 
 /** Variables that share the MIZUGIWA_ prefix but are not config keys. */
 const NOT_CONFIG = new Set(['MIZUGIWA_CONFIG', 'MIZUGIWA_E2E', 'MIZUGIWA_TEST_PG_URL']);
@@ -16,13 +17,15 @@ export function envName(path: readonly string[]): string {
 
 export function configLeaves(): Leaf[] {
   const leaves: Leaf[] = [];
-  const walk = (schema: z.ZodType, path: string[]): void => {
+  const walk = (schema: z.ZodType, path: string[], optional = false): void => {
+    const type = (schema as unknown as { _zod: { def: { type: string } } })._zod.def.type;
+    optional ||= type === 'optional';
     const inner = unwrap(schema);
     const def = (inner as unknown as { _zod: { def: { type: string; shape?: Record<string, z.ZodType> } } })._zod.def;
     if (def.type === 'object' && def.shape) {
-      for (const [key, child] of Object.entries(def.shape)) walk(child, [...path, key]);
+      for (const [key, child] of Object.entries(def.shape)) walk(child, [...path, key], optional);
     } else {
-      leaves.push({ path, kind: def.type === 'string' ? 'string' : 'other' });
+      leaves.push({ path, kind: def.type === 'string' ? 'string' : 'other', optional });
     }
   };
   walk(configSchema, []);

@@ -137,6 +137,7 @@ describe('configuration', () => {
     const text = readFileSync(example, 'utf8');
     const doc = parse(text) as Record<string, unknown>;
     for (const leaf of configLeaves()) {
+      if (leaf.optional) continue;
       let node: unknown = doc;
       for (const key of leaf.path) node = (node as Record<string, unknown> | undefined)?.[key];
       assert.notEqual(node, undefined, `mizugiwa.example.yaml lacks ${leaf.path.join('.')} (${envName(leaf.path)})`);
