@@ -1,4 +1,5 @@
 import type { Config } from '../config/index.js';
+import type { Enforcer } from '../enforce/service.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/open.js';
 
@@ -9,4 +10,6 @@ export type AppDeps = {
   /** The directory relative paths in the config resolve against: the config file's, else the working directory. */
   configDir: string;
   log: Logger;
+  /** The running server's enforcer; buildApp makes one without timers when none is given. */
+  enforcer?: Enforcer;
 };

@@ -45,11 +45,21 @@ const EXPECTED: Record<string, Permission | 'public'> = {
   'GET /api/intel/stats': 'system.read',
   'GET /api/intel/allowlists': 'system.read',
   'POST /api/intel/check': 'system.read',
+  'GET /api/enforce/status': 'system.read',
+  'GET /api/enforce/:point/versions': 'system.read',
+  'GET /api/enforce/:point/diff': 'system.read',
+  'POST /api/enforce/:point/publish': 'system.operate',
+  'POST /api/enforce/:point/approve': 'system.operate',
+  'GET /api/alerts': 'system.read',
 };
 
 /** Parameters that name nothing, so an allowed call cannot change the state other checks rely on. */
 function concrete(url: string): string {
-  return url.replace(':id', '999999').replace(':username', 'nobody-here').replace('*', 'x');
+  return url
+    .replace(':id', '999999')
+    .replace(':username', 'nobody-here')
+    .replace(':point', 'nowhere')
+    .replace('*', 'x');
 }
 
 describe('every route answers 401 without credentials and 403 for a role without the permission', () => {

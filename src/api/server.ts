@@ -25,6 +25,8 @@ import { intelSourceRoutes } from './routes/intel-sources.js';
 import { intelImportRoutes } from './routes/intel-import.js';
 import { intelIndicatorRoutes } from './routes/intel-indicators.js';
 import { intelAllowlistRoutes } from './routes/intel-allowlists.js';
+import { enforceRoutes } from './routes/enforce.js';
+import { createEnforcer } from '../enforce/service.js';
 
 /** The HTTP server: API, docs, metrics and the web UI. Not listening yet; the caller decides where. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -112,8 +114,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(jobRoutes(deps));
   await app.register(deadLetterRoutes(deps));
   await app.register(subscriberRoutes(deps));
-  for (const routes of [intelSourceRoutes, intelImportRoutes, intelIndicatorRoutes, intelAllowlistRoutes]) {
-    await app.register(routes(deps));
+  const withEnforcer: AppDeps = deps.enforcer
+    ? deps
+    : {
+        ...deps,
+        enforcer: createEnforcer({ db: deps.store.db, config: deps.config, configDir: deps.configDir, log: deps.log }),
+      };
+  for (const routes of [
+    intelSourceRoutes,
+    intelImportRoutes,
+    intelIndicatorRoutes,
+    intelAllowlistRoutes,
+    enforceRoutes,
+  ]) {
+    await app.register(routes(withEnforcer));
   }
   return app;
 }

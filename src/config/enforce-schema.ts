@@ -74,6 +74,8 @@ export const enforceSchema = z
         min_entries_for_share: z.number().int().min(0).default(100),
       })
       .prefault({}),
+    /** How often `serve` publishes (besides after each ingest and when a carried claim expires). */
+    publish_every_seconds: z.number().int().min(5).max(86_400).default(60),
     /** Versions of each point kept with their diff counts and guard results. */
     keep_versions: z.number().int().min(2).default(50),
     rpz: z
