@@ -35,6 +35,8 @@ export type EnforcerOptions = {
   log: Logger;
   /** Receives every zone that becomes live (the transfer server's setZone). */
   onRpzZone?: (zone: RpzZone) => Promise<void>;
+  /** The serial the transfer server started with (from the zone file), so it is not loaded twice. */
+  rpzSerial?: number;
   /** Start the timers (serve); tests and the API-only app drive publishes themselves. */
   schedule?: boolean;
 };
@@ -51,7 +53,7 @@ export function createEnforcer(options: EnforcerOptions): Enforcer {
   let tick: NodeJS.Timeout | undefined;
   let expiry: NodeJS.Timeout | undefined;
   let poked: NodeJS.Timeout | undefined;
-  let rpzSerial: number | null = null;
+  let rpzSerial: number | null = options.rpzSerial ?? null;
 
   // One publish at a time, in order: two cycles racing could publish an older snapshot last.
   const serial = <T>(work: () => Promise<T>): Promise<T> => {

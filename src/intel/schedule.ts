@@ -20,6 +20,8 @@ export function sourceTasks(
   configDir: string,
   matcher: LiveMatcher,
   log: Logger,
+  /** Called after each ingest (enforcement publishes soon after). */
+  onIngested: () => void = () => {},
 ): ScheduledTask[] {
   return config.intel.sources.map((source) => ({
     name: `intel:${source.name}`,
@@ -44,6 +46,7 @@ export function sourceTasks(
       const run = await job.result;
       if (run.status === 'ingested') {
         const counts = await matcher.rebuild();
+        onIngested();
         if (run.result.held)
           log.warn(
             { source: source.name, held: run.result.held },

@@ -14,6 +14,7 @@ import { loadAllowlists } from '../intel/allowlist/load.js';
 import { registerIntelReplayers } from '../intel/replay.js';
 import { sourceTasks } from '../intel/schedule.js';
 import { createLiveMatcher } from '../match/live.js';
+import { startEnforcement, type Enforcement } from './enforcement.js';
 
 export type RunningServer = {
   url: string;
@@ -36,6 +37,7 @@ export async function startServer(
   let lock: InstanceLock | undefined;
   let scheduler: Scheduler | undefined;
   let app: FastifyInstance | undefined;
+  let enforcement: Enforcement | undefined;
   try {
     if (store.sqliteFile) lock = acquireInstanceLock(store.sqliteFile);
     const { applied } = await migrate(store);
@@ -44,7 +46,10 @@ export async function startServer(
     if (interrupted) log.warn({ interrupted }, 'marked jobs left running by a stopped process as failed');
 
     const password = await ensureFirstAdmin(store.db);
-    app = await buildApp({ store, config, configDir, log });
+    const matcher = await createLiveMatcher(store.db);
+    log.info({ indicators: matcher.current.counts }, 'matcher built');
+    enforcement = await startEnforcement({ db: store.db, config, configDir, log, matcher });
+    app = await buildApp({ store, config, configDir, log, enforcer: enforcement.enforcer });
     const { host, port } = parseListen(config.http.listen)!;
     await app.listen({ host, port });
     const address = app.server.address();
@@ -55,22 +60,22 @@ export async function startServer(
     const { checker, problems } = loadAllowlists(config.intel, configDir);
     for (const p of problems) log.warn(p);
     registerIntelReplayers(store.db, config.intel, checker);
-    const matcher = await createLiveMatcher(store.db);
-    log.info({ indicators: matcher.current.counts }, 'matcher built');
     scheduler = startScheduler(
       [
         { name: 'housekeeping', cron: config.jobs.housekeeping_cron, run: () => housekeeping(store.db, config) },
         // Expiry is applied at lookup time; this rebuild just keeps the index free of what expired.
         { name: 'matcher-rebuild', cron: '*/10 * * * *', run: () => matcher.rebuild() },
-        ...sourceTasks(store.db, config, configDir, matcher, log),
+        ...sourceTasks(store.db, config, configDir, matcher, log, () => enforcement?.enforcer.poke()),
       ],
       log,
     );
     print(`Mizugiwa is listening on ${url} (web UI, API, docs at ${url}/api/docs) — store: ${store.location}`);
+    for (const line of enforcement.describe()) print(line);
     log.info({ url, store: store.location }, 'server started');
 
     let stopping: Promise<void> | undefined;
     const running = app;
+    const enforcing = enforcement;
     const stop = (reason: string): Promise<void> => {
       stopping ??= (async () => {
         log.info({ reason }, 'stopping');
@@ -78,6 +83,7 @@ export async function startServer(
         const closing = running.close();
         const cancelled = await cancelAllJobs();
         if (cancelled) log.info({ cancelled }, 'cancelled running jobs');
+        await enforcing.stop();
         const timer = setTimeout(() => {
           log.warn('in-flight requests did not finish in time; closing connections');
           running.server.closeAllConnections();
@@ -93,6 +99,7 @@ export async function startServer(
     return { url, app, store, stop };
   } catch (err) {
     scheduler?.stop();
+    await enforcement?.stop().catch(() => undefined);
     await app?.close().catch(() => undefined);
     await store.close().catch(() => undefined);
     lock?.release();

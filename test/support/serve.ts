@@ -61,6 +61,9 @@ export async function startServe(cwd: string, extraEnv: Record<string, string> =
   const env = childEnv({
     MIZUGIWA_DATA_DIR: path.join(cwd, 'data'),
     MIZUGIWA_HTTP_LISTEN: `127.0.0.1:${port}`,
+    // Tests run side by side: the RPZ primary and the sinkhole take whatever port is free.
+    MIZUGIWA_ENFORCE_RPZ_LISTEN: '127.0.0.1:0',
+    MIZUGIWA_ENFORCE_SINKHOLE_LISTEN: '127.0.0.1:0',
     ...extraEnv,
   });
   const child = spawn(process.execPath, [ENTRY, 'serve'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,0 +1,108 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Kysely } from 'kysely';
+import type { Config } from '../config/index.js';
+import { rpzZoneFile } from '../enforce/rpz/point.js';
+import { startRpzServer, type RpzServer } from '../enforce/rpz/server.js';
+import { parseZoneText, type RpzZone } from '../enforce/rpz/zone.js';
+import { createEnforcer, type Enforcer } from '../enforce/service.js';
+import { startSinkhole, type Sinkhole } from '../enforce/sinkhole/server.js';
+import type { Logger } from '../log.js';
+import type { LiveMatcher } from '../match/live.js';
+import type { Database } from '../store/schema.js';
+
+export type Enforcement = {
+  enforcer: Enforcer;
+  rpz: RpzServer | undefined;
+  sinkhole: Sinkhole | undefined;
+  /** Lines for the start-up banner: where each listener is. */
+  describe(): string[];
+  stop(): Promise<void>;
+};
+
+/**
+ * What `serve` runs for enforcement: the RPZ transfer server (serving the last published zone from
+ * the first second, so resolvers never see an empty policy after a restart), the sinkhole block page,
+ * and the enforcer that publishes to every point. Stopped in reverse order.
+ */
+export async function startEnforcement(deps: {
+  db: Kysely<Database>;
+  config: Config;
+  configDir: string;
+  log: Logger;
+  matcher: LiveMatcher;
+}): Promise<Enforcement> {
+  const { db, config, log } = deps;
+  let rpz: RpzServer | undefined;
+  let sinkhole: Sinkhole | undefined;
+  try {
+    let zone: RpzZone | undefined;
+    if (config.enforce.rpz.enabled) {
+      const file = rpzZoneFile({ config, dataDir: resolve(config.data_dir) });
+      if (existsSync(file)) {
+        try {
+          zone = parseZoneText(readFileSync(file, 'utf8'));
+        } catch (err) {
+          // A damaged file must not stop the server: the first publish replaces it.
+          log.warn({ err, file }, 'RPZ: the last published zone file could not be read; waiting for the next publish');
+        }
+      }
+      rpz = await startRpzServer({
+        config: config.enforce.rpz,
+        logger: log.child({ component: 'rpz' }),
+        ...(zone && { zone }),
+      });
+    }
+    if (config.enforce.sinkhole.enabled) {
+      sinkhole = await startSinkhole({
+        config: config.enforce.sinkhole,
+        db,
+        log: log.child({ component: 'sinkhole' }),
+        lookup: (host) => {
+          const match = deps.matcher.current.domain(host);
+          return match && { categories: match.ref.categories };
+        },
+      });
+    }
+    const server = rpz;
+    const enforcer = createEnforcer({
+      db,
+      config,
+      configDir: deps.configDir,
+      log: log.child({ component: 'enforce' }),
+      schedule: true,
+      ...(zone && { rpzSerial: zone.soa.serial }),
+      ...(server && { onRpzZone: (z: RpzZone) => server.setZone(z) }),
+    });
+    return {
+      enforcer,
+      rpz,
+      sinkhole,
+      describe() {
+        const lines: string[] = [];
+        if (rpz) {
+          const a = rpz.address();
+          lines.push(
+            `RPZ primary for ${config.enforce.rpz.zone} on ${a.host} TCP ${a.tcp} / UDP ${a.udp} (mizugiwa enforce rpz config unbound|bind|powerdns|knot)`,
+          );
+        }
+        if (sinkhole) {
+          const { http } = sinkhole.address();
+          lines.push(
+            `Sinkhole block page on http://${http.host.includes(':') ? `[${http.host}]` : http.host}:${http.port}`,
+          );
+        }
+        return lines;
+      },
+      async stop() {
+        await enforcer.stop();
+        await sinkhole?.close();
+        await rpz?.close();
+      },
+    };
+  } catch (err) {
+    await sinkhole?.close().catch(() => undefined);
+    await rpz?.close().catch(() => undefined);
+    throw err;
+  }
+}
