@@ -127,6 +127,8 @@ export const enforceSchema = z
         listen: listenAddress.default('127.0.0.1:8081'),
         /** Answer TLS on this address by closing cleanly (443 in production); empty: not listened on. */
         tls_listen: z.string().default(''),
+        /** Hits are subscriber traffic: housekeeping deletes them after this many days. */
+        retention_days: z.number().int().min(1).default(90),
         /** Shown on the block page: who the subscriber should call or write to. */
         contact: z
           .strictObject({

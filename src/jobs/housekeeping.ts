@@ -5,13 +5,24 @@ import type { Database } from '../store/schema.js';
 import { deleteDeadLetters } from '../store/dead-letters.js';
 import { deleteFinishedJobs } from '../store/jobs.js';
 import { deleteLongExpiredClaims } from '../intel/claims-store.js';
+import { deleteHitsBefore } from '../enforce/sinkhole/hits.js';
 
-export type HousekeepingResult = { sessions: number; deadLetters: number; jobs: number; expiredClaims: number };
+export type HousekeepingResult = {
+  sessions: number;
+  deadLetters: number;
+  jobs: number;
+  expiredClaims: number;
+  sinkholeHits: number;
+};
 
-/** The daily clean-up: ended sessions, dead letters past retention, old finished jobs, long-expired claims. The audit trail is never pruned. */
+/**
+ * The daily clean-up: ended sessions, dead letters past retention, old finished jobs, long-expired
+ * claims, sinkhole hits past retention (subscriber traffic: kept no longer than needed). The audit
+ * trail is never pruned.
+ */
 export async function housekeeping(
   db: Kysely<Database>,
-  config: Pick<Config, 'deadletter' | 'jobs' | 'intel'>,
+  config: Pick<Config, 'deadletter' | 'jobs' | 'intel'> & { enforce: { sinkhole: { retention_days: number } } },
   now = new Date(),
 ): Promise<HousekeepingResult> {
   const daysAgo = (days: number) => new Date(now.getTime() - days * 86_400_000).toISOString();
@@ -20,5 +31,6 @@ export async function housekeeping(
     deadLetters: await deleteDeadLetters(db, { receivedBefore: daysAgo(config.deadletter.retention_days) }),
     jobs: await deleteFinishedJobs(db, daysAgo(config.jobs.history_days)),
     expiredClaims: await deleteLongExpiredClaims(db, now, config.intel.expired_retention_days),
+    sinkholeHits: await deleteHitsBefore(db, daysAgo(config.enforce.sinkhole.retention_days)),
   };
 }

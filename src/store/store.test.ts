@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { MIGRATIONS } from './migrations/index.js';
 import { after, before, describe, test } from 'node:test';
 import { storeKinds, type TestStore } from '../../test/support/stores.js';
 import { migrate } from './migrate.js';
@@ -33,7 +34,7 @@ for (const kind of await storeKinds()) {
     test('migrations are idempotent', async () => {
       const again = await migrate(store);
       assert.deepEqual(again.applied, []);
-      assert.equal(again.current, '0002-intel');
+      assert.equal(again.current, MIGRATIONS[MIGRATIONS.length - 1]?.name);
     });
 
     test('the first admin is created once, with a one-time password', async () => {
@@ -151,17 +152,31 @@ for (const kind of await storeKinds()) {
         .select((eb) => eb.fn.countAll<number>().as('n'))
         .executeTakeFirstOrThrow();
       const future = new Date(Date.now() + 400 * 86_400_000);
+      await store.db
+        .insertInto('sinkholeHits')
+        .values({
+          at: new Date().toISOString(),
+          clientIp: '10.0.0.1',
+          clientPort: 5,
+          host: 'a.example',
+          path: '/',
+          userAgent: null,
+          reference: 'MZ-TEST',
+        })
+        .execute();
       const result = await housekeeping(
         store.db,
         {
           deadletter: { retention_days: 90 },
           jobs: { history_days: 30, housekeeping_cron: '0 0 * * *' },
           intel: configSchema.parse({}).intel,
+          enforce: configSchema.parse({}).enforce,
         },
         future,
       );
       assert.equal(result.deadLetters, 1);
       assert.ok(result.jobs >= 2);
+      assert.equal(result.sinkholeHits, 1);
       const afterwards = await store.db
         .selectFrom('auditEntries')
         .select((eb) => eb.fn.countAll<number>().as('n'))
