@@ -6,6 +6,7 @@ import { Home } from './screens/Home';
 import { Jobs } from './screens/Jobs';
 import { DeadLetters } from './screens/DeadLetters';
 import { Audit } from './screens/Audit';
+import { Enforcement } from './screens/Enforcement';
 
 export interface RouteEntry {
   path: string;
@@ -18,6 +19,7 @@ export interface RouteEntry {
 
 export const ROUTES: readonly RouteEntry[] = [
   { path: '/', label: 'nav.home', roles: 'all', component: Home },
+  { path: '/enforcement', label: 'nav.enforcement', roles: 'all', component: Enforcement },
   { path: '/jobs', label: 'nav.jobs', roles: 'all', component: Jobs },
   { path: '/dead-letters', label: 'nav.deadLetters', roles: 'all', component: DeadLetters },
   { path: '/audit', label: 'nav.audit', roles: ['legal', 'admin'], component: Audit },

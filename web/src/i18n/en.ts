@@ -44,6 +44,7 @@ export const en = {
   },
   nav: {
     home: 'Overview',
+    enforcement: 'Enforcement',
     jobs: 'Jobs',
     deadLetters: 'Dead letters',
     audit: 'Audit log',
@@ -82,6 +83,7 @@ export const en = {
       deadLetters: 'Dead letters',
       auditEntries: 'Audit entries',
       jobsRunning: 'Jobs running',
+      openAlerts: 'Open alerts',
     },
     databases: {
       sqlite: 'SQLite (embedded)',
@@ -159,6 +161,99 @@ export const en = {
     verifyBroken: 'The chain is broken at entry #{{id}}: {{problem}} ({{checked}} entries checked).',
     loadOlder: 'Load older entries',
     allLoaded: 'All entries loaded.',
+  },
+  enforce: {
+    title: 'Enforcement',
+    intro:
+      'What Mizugiwa publishes to your network. Each point carries the indicators of its categories. A change larger than the limits is held for review, and the previous version stays live until someone approves it.',
+    alertsTitle: 'Open alerts',
+    noAlerts: 'No open alerts.',
+    severities: {
+      info: 'Info',
+      warning: 'Warning',
+      critical: 'Critical',
+    },
+    points: {
+      rpz: {
+        name: 'RPZ',
+        description:
+          'DNS firewall for your resolvers: they take this zone and answer listed names with the block page.',
+      },
+      squid: {
+        name: 'Squid',
+        description: 'Block lists for your web proxy: requests to listed sites get the block page.',
+      },
+      nftables: {
+        name: 'nftables',
+        description: 'Address sets for your firewall: traffic to and from listed addresses is dropped.',
+      },
+      postfix: {
+        name: 'Postfix',
+        description: 'Maps for your mail server: mail from listed senders and servers is refused.',
+      },
+    },
+    enabled: 'Enabled',
+    disabled: 'Disabled',
+    monitor: 'Monitor mode',
+    monitorHint: 'Shadow mode: the device logs what it would block, and blocks nothing.',
+    disabledHint: 'Not enabled in the config (enforce.{{point}}.enabled).',
+    fields: {
+      live: 'Live version',
+      serial: 'Serial',
+      entries: 'Entries',
+      publishedAt: 'Published',
+      approvedBy: 'Approved by',
+    },
+    version: 'v{{version}}',
+    notPublished: 'Nothing published yet',
+    statuses: {
+      live: 'Live',
+      held: 'Held',
+      superseded: 'Superseded',
+      failed: 'Failed',
+      rejected: 'Rejected',
+    },
+    pending: {
+      heldTitle: 'Version {{version}} is held and was not published',
+      failedTitle: 'Version {{version}} failed and was not applied',
+      otherTitle: 'Version {{version}} was not published ({{status}})',
+      heldIntro: 'A guard stopped this change. The previous version stays live until someone reviews and approves it.',
+      failedIntro:
+        'The device refused the new files. The previous version stays live; fix the device or its reload command.',
+      why: 'Why',
+      createdAt: 'Prepared',
+      counts: '{{entries}} entries: {{added}} added, {{removed}} removed',
+      operatorOnly: 'An analyst or administrator can approve this change.',
+    },
+    checks: {
+      neverPublish: 'Never-publish guard',
+      changeShare: 'Share of entries changed',
+      removals: 'Removals',
+      changeShareDetail: '{{changed}} of {{before}} entries would change ({{share}}); the limit is {{limit}}.',
+      removalsDetail: '{{removed}} entries would be removed; the limit is {{limit}}.',
+      ok: 'passed',
+      failed: 'failed',
+    },
+    diff: {
+      title: 'What the next publish changes',
+      counts: '{{before}} live → {{after}} next: {{added}} added, {{removed}} removed',
+      added: 'Added (examples)',
+      removed: 'Removed (examples)',
+      stopped: 'Kept out by the never-publish guard: {{count}}',
+      more: '… and {{count}} more',
+      nothing: 'Nothing would change: the next publish equals the live version.',
+    },
+    approve: 'Approve and publish',
+    confirmApprove:
+      'Approve and publish version {{version}} of {{point}}?\n\nThis changes what every subscriber can reach.',
+    publish: 'Publish now',
+    working: 'Publishing…',
+    outcome: {
+      unchanged: '{{point}}: nothing changed; version {{version}} stays live.',
+      live: '{{point}}: version {{version}} is live ({{entries}} entries; {{added}} added, {{removed}} removed).',
+      held: '{{point}}: version {{version}} is held ({{reasons}}). The previous version stays live.',
+      failed: '{{point}}: version {{version}} could not be applied ({{error}}). The previous version stays live.',
+    },
   },
 };
 

@@ -45,6 +45,7 @@ export const ja: Messages = {
   },
   nav: {
     home: '概要',
+    enforcement: 'ブロック適用',
     jobs: 'ジョブ',
     deadLetters: 'デッドレター',
     audit: '監査ログ',
@@ -83,6 +84,7 @@ export const ja: Messages = {
       deadLetters: 'デッドレター',
       auditEntries: '監査エントリー',
       jobsRunning: '実行中のジョブ',
+      openAlerts: '未解決のアラート',
     },
     databases: {
       sqlite: 'SQLite (組み込み)',
@@ -160,5 +162,98 @@ export const ja: Messages = {
     verifyBroken: 'エントリー #{{id}} でチェーンが壊れています: {{problem}} ({{checked}} 件を検証)。',
     loadOlder: '古いエントリーを読み込む',
     allLoaded: 'すべてのエントリーを読み込みました。',
+  },
+  enforce: {
+    title: 'ブロック適用',
+    intro:
+      'Mizugiwa がネットワーク機器に公開している内容です。適用先ごとに、対象カテゴリーの指標を配布します。変更が上限を超える場合は保留され、誰かが確認して承認するまで前の版が有効なままです。',
+    alertsTitle: '未解決のアラート',
+    noAlerts: '未解決のアラートはありません。',
+    severities: {
+      info: '情報',
+      warning: '警告',
+      critical: '重大',
+    },
+    points: {
+      rpz: {
+        name: 'RPZ',
+        description:
+          'リゾルバー用の DNS ファイアウォール: リゾルバーがこのゾーンを取り込み、一覧の名前にはブロックページを返します。',
+      },
+      squid: {
+        name: 'Squid',
+        description: 'Web プロキシ用のブロックリスト: 一覧のサイトへのアクセスにはブロックページを表示します。',
+      },
+      nftables: {
+        name: 'nftables',
+        description: 'ファイアウォール用のアドレスセット: 一覧のアドレスとの通信を遮断します。',
+      },
+      postfix: {
+        name: 'Postfix',
+        description: 'メールサーバー用のマップ: 一覧の送信者・サーバーからのメールを拒否します。',
+      },
+    },
+    enabled: '有効',
+    disabled: '無効',
+    monitor: 'モニターモード',
+    monitorHint: 'シャドーモード: 機器はブロック対象を記録するだけで、何もブロックしません。',
+    disabledHint: '設定で有効になっていません (enforce.{{point}}.enabled)。',
+    fields: {
+      live: '有効な版',
+      serial: 'シリアル',
+      entries: 'エントリー数',
+      publishedAt: '公開日時',
+      approvedBy: '承認者',
+    },
+    version: '版 {{version}}',
+    notPublished: 'まだ公開されていません',
+    statuses: {
+      live: '有効',
+      held: '保留',
+      superseded: '置き換え済み',
+      failed: '失敗',
+      rejected: '却下',
+    },
+    pending: {
+      heldTitle: '版 {{version}} は保留され、公開されていません',
+      failedTitle: '版 {{version}} は失敗し、適用されていません',
+      otherTitle: '版 {{version}} は公開されていません ({{status}})',
+      heldIntro: 'ガードがこの変更を止めました。誰かが確認して承認するまで、前の版が有効なままです。',
+      failedIntro:
+        '機器が新しいファイルを受け付けませんでした。前の版が有効なままです。機器または再読み込みコマンドを直してください。',
+      why: '理由',
+      createdAt: '作成日時',
+      counts: '{{entries}} 件: 追加 {{added}} 件、削除 {{removed}} 件',
+      operatorOnly: 'この変更はアナリストまたは管理者が承認できます。',
+    },
+    checks: {
+      neverPublish: '公開禁止ガード',
+      changeShare: '変更の割合',
+      removals: '削除件数',
+      changeShareDetail: '{{before}} 件中 {{changed}} 件が変わります ({{share}})。上限は {{limit}} です。',
+      removalsDetail: '{{removed}} 件が削除されます。上限は {{limit}} 件です。',
+      ok: '合格',
+      failed: '不合格',
+    },
+    diff: {
+      title: '次の公開での変更',
+      counts: '現在 {{before}} 件 → 次 {{after}} 件: 追加 {{added}} 件、削除 {{removed}} 件',
+      added: '追加 (例)',
+      removed: '削除 (例)',
+      stopped: '公開禁止ガードで除外: {{count}} 件',
+      more: '… ほか {{count}} 件',
+      nothing: '変更はありません。次の公開は有効な版と同じです。',
+    },
+    approve: '承認して公開',
+    confirmApprove:
+      '{{point}} の版 {{version}} を承認して公開しますか?\n\nすべての加入者がアクセスできる範囲が変わります。',
+    publish: '今すぐ公開',
+    working: '公開中…',
+    outcome: {
+      unchanged: '{{point}}: 変更はありません。版 {{version}} が有効なままです。',
+      live: '{{point}}: 版 {{version}} を公開しました ({{entries}} 件、追加 {{added}} 件、削除 {{removed}} 件)。',
+      held: '{{point}}: 版 {{version}} は保留されました ({{reasons}})。前の版が有効なままです。',
+      failed: '{{point}}: 版 {{version}} を適用できませんでした ({{error}})。前の版が有効なままです。',
+    },
   },
 };

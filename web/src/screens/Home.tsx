@@ -8,9 +8,11 @@ import { JobProgress } from '../components/JobProgress';
 import { JobStateBadge, isActive } from '../components/JobState';
 import { Link } from '../components/Link';
 import { Time } from '../components/Time';
-import type { Job, JobList, Overview } from '../types';
+import type { AlertList, Job, JobList, Overview } from '../types';
 
 const RECENT_JOBS = 10;
+
+type Card = { key: string; label: string; value: string; text?: boolean; href?: string; warn?: boolean };
 
 function byActivityThenStart(a: Job, b: Job): number {
   const activeA = isActive(a.state) ? 0 : 1;
@@ -23,6 +25,7 @@ export function Home() {
   const { t } = useTranslation();
   const { fmt } = useApp();
   const overview = useApi<Overview>('/api/overview', { pollWhile: (o) => o.counts.jobsRunning > 0 });
+  const alerts = useApi<AlertList>('/api/alerts');
   const jobs = useApi<JobList>(`/api/jobs?limit=${RECENT_JOBS}`, {
     pollWhile: (list) => list.items.some((job) => isActive(job.state)),
   });
@@ -36,7 +39,8 @@ export function Home() {
   }, [jobs.polling, reloadOverview]);
 
   const counts = overview.data?.counts;
-  const cards: { key: string; label: string; value: string; text?: boolean; href?: string }[] = overview.data
+  const openAlerts = alerts.data?.items.length;
+  const cards: Card[] = overview.data
     ? [
         { key: 'version', label: t('home.cards.version'), value: overview.data.version, text: true },
         {
@@ -59,6 +63,13 @@ export function Home() {
           label: t('home.cards.jobsRunning'),
           value: fmt.number(counts?.jobsRunning),
           href: '/jobs',
+        },
+        {
+          key: 'openAlerts',
+          label: t('home.cards.openAlerts'),
+          value: fmt.number(openAlerts),
+          href: '/enforcement',
+          warn: (openAlerts ?? 0) > 0,
         },
       ]
     : [];
@@ -83,7 +94,12 @@ export function Home() {
               </>
             );
             return card.href ? (
-              <Link key={card.key} href={card.href} className="card card-link" data-testid={`card-${card.key}`}>
+              <Link
+                key={card.key}
+                href={card.href}
+                className={card.warn ? 'card card-link card-warn' : 'card card-link'}
+                data-testid={`card-${card.key}`}
+              >
                 {body}
               </Link>
             ) : (
