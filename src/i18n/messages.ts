@@ -33,7 +33,7 @@ const en = {
   'enforce.held_changed':
     'What {point} would publish has changed since version {version} was held; it is held again as version {next}. Review it with `mizugiwa enforce diff {point}` and approve again.',
   'alert.enforce.held':
-    '{point}: version {version} was not published: {reasons}. The previous version stays live. Review it with `mizugiwa enforce diff {point}`, then `mizugiwa enforce approve {point}`.',
+    '{point}: version {version} was not published: {reasons}. The previous version stays live. Review and approve it on the Enforcement screen, or with `mizugiwa enforce diff {point}` and `mizugiwa enforce approve {point}`.',
   'alert.enforce.failed':
     '{point}: version {version} could not be applied ({error}). The previous files stay live; fix the device or its reload command.',
   'request.invalid': 'The request is not valid: {detail}',
@@ -74,7 +74,7 @@ const ja: Record<MessageKey, string> = {
   'enforce.held_changed':
     '版 {version} を保留した後に {point} の公開内容が変わったため、版 {next} として改めて保留しました。`mizugiwa enforce diff {point}` で確認してから、もう一度承認してください。',
   'alert.enforce.held':
-    '{point}: 版 {version} は公開されませんでした（{reasons}）。前の版が有効なままです。`mizugiwa enforce diff {point}` で確認し、`mizugiwa enforce approve {point}` で承認してください。',
+    '{point}: 版 {version} は公開されませんでした（{reasons}）。前の版が有効なままです。画面「ブロック適用」で確認して承認するか、`mizugiwa enforce diff {point}` と `mizugiwa enforce approve {point}` を使ってください。',
   'alert.enforce.failed':
     '{point}: 版 {version} を適用できませんでした（{error}）。前のファイルが有効なままです。機器または再読み込みコマンドを直してください。',
   'request.invalid': 'リクエストが正しくありません: {detail}',
