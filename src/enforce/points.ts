@@ -1,14 +1,18 @@
+import { nftablesPoint } from './nftables.js';
 import type { EnforcementPoint } from './point.js';
+import { postfixPoint } from './postfix.js';
 import { rpzPoint } from './rpz/point.js';
 import type { PointName } from './snapshot.js';
+import { squidPoint } from './squid.js';
 
 /** Every enforcement point by name. */
-const POINTS: Partial<Record<PointName, EnforcementPoint>> = {
+const POINTS: Record<PointName, EnforcementPoint> = {
   rpz: rpzPoint,
+  squid: squidPoint,
+  nftables: nftablesPoint,
+  postfix: postfixPoint,
 };
 
 export function pointNamed(name: PointName): EnforcementPoint {
-  const point = POINTS[name];
-  if (!point) throw new Error(`enforcement point ${name} is not built into this version`);
-  return point;
+  return POINTS[name];
 }
