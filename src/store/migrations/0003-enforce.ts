@@ -48,5 +48,7 @@ export const enforce: Migration = {
       .addColumn('reference', 'text', (c) => c.notNull())
       .execute();
     await db.schema.createIndex('sinkhole_hits_at').on('sinkhole_hits').column('at').execute();
+    // Support finds a hit by the reference the subscriber reads out from the block page.
+    await db.schema.createIndex('sinkhole_hits_reference').on('sinkhole_hits').column('reference').execute();
   },
 };
