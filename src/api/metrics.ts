@@ -54,6 +54,38 @@ export function installMetrics(app: FastifyInstance, db: Kysely<Database>): Regi
     },
   });
 
+  new Gauge({
+    name: 'mizugiwa_enforce_live_entries',
+    help: 'Entries in the live version of each enforcement point',
+    labelNames: ['point'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const live = await db
+        .selectFrom('enforceVersions')
+        .select(['point', 'entries'])
+        .where('status', '=', 'live')
+        .execute();
+      for (const row of live) this.set({ point: row.point }, row.entries);
+    },
+  });
+  new Gauge({
+    name: 'mizugiwa_alerts_open',
+    help: 'Open alerts by kind (enforce.held, enforce.failed, …): alert on any above zero',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const rows = await db
+        .selectFrom('alerts')
+        .select(['kind', (eb) => eb.fn.countAll<number>().as('n')])
+        .where('resolvedAt', 'is', null)
+        .groupBy('kind')
+        .execute();
+      for (const row of rows) this.set({ kind: row.kind }, Number(row.n));
+    },
+  });
+
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     requests.inc({ method: request.method, route, status: String(reply.statusCode) });
