@@ -2,10 +2,12 @@
 // out of it (and carried as PASSTHRU under a listed parent), a feed that would remove 90% of entries
 // held with the previous version still live, the diff, approval, and the resolver snippets.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { missingProgram } from '../support/components.js';
 import { runCli } from '../support/serve.js';
 
 const cwd = mkdtempSync(join(tmpdir(), 'mizugiwa-enforce-'));
@@ -93,6 +95,30 @@ describe('mizugiwa enforce', () => {
     assert.match(cli(['enforce', 'rpz', 'config', 'powerdns']).stdout, /rpzPrimary\(\{"127\.0\.0\.1:5300"\}/);
     assert.match(cli(['enforce', 'rpz', 'config', 'knot']).stdout, /rpz\.mizugiwa\.zone', true\)/);
     assert.equal(cli(['enforce', 'rpz', 'config', 'dnsmasq']).code, 1);
+    // What the resolvers themselves say about the snippets, with a TSIG key and monitor mode on.
+    const tsig = join(cwd, 'tsig.yaml');
+    writeFileSync(
+      tsig,
+      'enforce:\n  monitor: true\n  rpz:\n    tsig: {name: mizugiwa-rpz, secret: "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0IQ=="}\n',
+    );
+    const bind = cli(['enforce', 'rpz', 'config', 'bind', '--config', tsig]).stdout;
+    assert.match(bind, /policy disabled/);
+    assert.match(bind, /key "mizugiwa-rpz"/);
+    if (!missingProgram('/usr/bin/named-checkconf', 'bind9-utils')) {
+      writeFileSync(join(cwd, 'named.conf'), bind.replace('options {', `options {\n    directory "${cwd}";`));
+      const checked = spawnSync('/usr/bin/named-checkconf', [join(cwd, 'named.conf')], { encoding: 'utf8' });
+      assert.equal(checked.status, 0, checked.stdout + checked.stderr);
+    }
+    const unbound = cli(['enforce', 'rpz', 'config', 'unbound', '--config', tsig]).stdout;
+    assert.match(unbound, /^ {4}rpz-action-override: passthru$/m);
+    if (!missingProgram('/usr/sbin/unbound-checkconf', 'unbound')) {
+      writeFileSync(
+        join(cwd, 'unbound.conf'),
+        unbound.replace('server:', `server:\n    directory: "${cwd}"\n    chroot: ""`),
+      );
+      const checked = spawnSync('/usr/sbin/unbound-checkconf', [join(cwd, 'unbound.conf')], { encoding: 'utf8' });
+      assert.equal(checked.status, 0, checked.stdout + checked.stderr);
+    }
     assert.equal(cli(['enforce', 'diff', 'squid']).code, 1, 'a disabled point says so');
   });
 });
