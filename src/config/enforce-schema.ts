@@ -115,6 +115,8 @@ export const enforceSchema = z
         allow_transfer: z.array(network).default(['127.0.0.0/8', '::1/128']),
         /** When set, transfers and notifies must be signed with this key (RFC 8945). */
         tsig: tsigKey.optional(),
+        /** With tsig set: clients (within allow_transfer) that may still transfer unsigned, because they cannot sign (Unbound). */
+        unsigned_transfer: z.array(network).default([]),
         /** The zone as a file too, for resolvers that only read files; empty: <data_dir>/rpz/<zone>zone. */
         zone_file: z.string().default(''),
         /** Deltas kept for IXFR; a secondary further behind gets the whole zone. */

@@ -48,8 +48,8 @@ function unbound(c: Ctx): string {
       : '    # Monitor (shadow) mode: uncomment to log hits without blocking.\n    # rpz-action-override: passthru',
     ...(tsig
       ? [
-          `# Unbound cannot sign transfers: Mizugiwa must allow this resolver's address in`,
-          `# enforce.rpz.allow_transfer, or transfers are refused while enforce.rpz.tsig is set.`,
+          `# Unbound cannot sign transfers: with enforce.rpz.tsig set, Mizugiwa refuses it unless`,
+          `# this resolver's address is in enforce.rpz.unsigned_transfer (and allow_transfer).`,
         ]
       : []),
     '',
