@@ -3,7 +3,7 @@
 // held with the previous version still live, the diff, approval, and the resolver snippets.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -11,6 +11,8 @@ import { missingProgram } from '../support/components.js';
 import { runCli } from '../support/serve.js';
 
 const cwd = mkdtempSync(join(tmpdir(), 'mizugiwa-enforce-'));
+mkdirSync(join(cwd, 'postfix-conf'));
+writeFileSync(join(cwd, 'postfix-conf', 'main.cf'), '');
 const cli = (args: string[]) => runCli(args, { cwd });
 const zoneFile = join(cwd, 'data', 'rpz', 'rpz.mizugiwa.zone');
 const zone = () => readFileSync(zoneFile, 'utf8');
@@ -30,6 +32,7 @@ writeFileSync(
     'intel:',
     '  own:',
     '    domains: [isp.example.jp]',
+    '    prefixes: [45.64.0.0/16]',
     '  sources:',
     // The intel-level guard is off for this source, so the enforcement guard is what is tested.
     '    - {name: mylist, format: plain, file: list.txt, category: c2, max_retire_share: 1}',
@@ -38,19 +41,59 @@ writeFileSync(
     '      entries:',
     '        - {kind: hostname, value: good.example}',
     '        - {kind: hostname, value: www.parent.example}',
+    // Every point publishes, so every artifact can be checked; the devices themselves are other tests'.
+    'enforce:',
+    '  squid: {enabled: true, reload_command: "true"}',
+    '  nftables: {enabled: true, reload_command: "true"}',
+    // postmap reads a main.cf; Debian's package is installed here without one.
+    `  postfix: {enabled: true, reload_command: "true", postmap_command: "postmap -c ${join(cwd, 'postfix-conf')} {map}"}`,
     '',
   ].join('\n'),
 );
 
 describe('mizugiwa enforce', () => {
-  test('publish writes the zone; allowlisted and own names never appear; PASSTHRU under a listed parent', () => {
-    feed([...bad(200), 'good.example', 'x.good.example', 'parent.example', 'mail.isp.example.jp']);
+  test('publish writes every artifact; allowlisted and own values never appear; PASSTHRU under a listed parent', () => {
+    // Addresses too, for the firewall and the mail server; one of them is the ISP's own.
+    feed([
+      ...bad(200),
+      'good.example',
+      'x.good.example',
+      'parent.example',
+      'mail.isp.example.jp',
+      '45.0.0.1',
+      '45.64.0.9',
+    ]);
     assert.equal(cli(['intel', 'fetch', 'mylist', '--json']).code, 0);
     const res = cli(['enforce', 'publish', '--json']);
     assert.equal(res.code, 0, res.stderr);
-    const outcome = JSON.parse(res.stdout.trim()) as { status: string; entries: number; version: number };
+    const outcomes = res.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { point: string; status: string });
+    assert.deepEqual(
+      outcomes.map((o) => `${o.point}:${o.status}`),
+      ['rpz:live', 'squid:live', 'nftables:live', 'postfix:live'],
+    );
+    const outcome = JSON.parse(res.stdout.trim().split('\n')[0] as string) as {
+      status: string;
+      entries: number;
+      version: number;
+    };
     assert.equal(outcome.status, 'live');
-    assert.equal(outcome.entries, 201 + 1); // 201 names and one passthru
+    assert.equal(outcome.entries, 201 + 1 + 1); // 201 names, one address, one passthru
+    // No artifact of any point carries the allowlisted or the ISP's own names and networks.
+    const artifacts = [
+      'squid/mizugiwa-domains.acl',
+      'squid/mizugiwa-ips.acl',
+      'nftables/mizugiwa.nft',
+      'postfix/mizugiwa_client_access.cidr',
+      'postfix/mizugiwa_sender_access',
+    ].map((f) => readFileSync(join(cwd, 'data', f), 'utf8'));
+    for (const text of [zone(), ...artifacts]) {
+      assert.doesNotMatch(text, /(^|[\s.])good\.example|isp\.example\.jp|45\.64\.0\.9/m);
+    }
+    assert.match(artifacts[0] as string, /^\.bad1\.example$/m);
+    assert.match(artifacts[2] as string, /45\.0\.0\.1/);
     const o = owners();
     assert.ok(o.has('bad1.example') && o.has('*.bad1.example') && o.has('parent.example'));
     for (const name of ['good.example', 'x.good.example', '*.good.example', 'mail.isp.example.jp']) {
@@ -68,7 +111,7 @@ describe('mizugiwa enforce', () => {
     assert.equal(cli(['intel', 'fetch', 'mylist', '--json']).code, 0);
     const held = cli(['enforce', 'publish']);
     assert.equal(held.code, 3, held.stdout + held.stderr);
-    assert.match(held.stdout, /version 2 HELD/);
+    assert.match(held.stdout, /rpz: version 2 HELD/);
     assert.equal(zone(), before, 'the held version must not reach the zone file');
     const status = cli(['enforce', 'status', '--json'])
       .stdout.trim()
@@ -78,14 +121,21 @@ describe('mizugiwa enforce', () => {
     assert.equal(status.find((s) => s.point === 'rpz')?.pending, 'held v2');
     assert.ok(status.some((s) => s.alert === 'enforce.held' && s.subject === 'rpz'));
     const diff = JSON.parse(cli(['enforce', 'diff', 'rpz', '--json']).stdout) as Record<string, number>;
-    assert.equal(diff.removed, 182);
+    assert.equal(diff.removed, 183); // 182 names and the address
     assert.equal(diff.added, 0);
     const approved = cli(['enforce', 'approve', 'rpz']);
     assert.equal(approved.code, 0, approved.stderr);
     assert.match(approved.stdout, /version 2 is live/);
     assert.ok(!owners().has('bad21.example') && owners().has('bad20.example'));
-    const after = cli(['enforce', 'status', '--json']).stdout;
-    assert.ok(!after.includes('"alert"'), 'approving clears the alert');
+    const after = cli(['enforce', 'status', '--json'])
+      .stdout.trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.ok(!after.some((s) => s.alert && s.subject === 'rpz'), 'approving clears its alert');
+    assert.ok(
+      after.some((s) => s.alert === 'enforce.held' && s.subject === 'squid'),
+      'the other points stay held',
+    );
     assert.equal(cli(['enforce', 'approve', 'rpz']).code, 1, 'nothing is held any more');
   });
 
@@ -119,6 +169,8 @@ describe('mizugiwa enforce', () => {
       const checked = spawnSync('/usr/sbin/unbound-checkconf', [join(cwd, 'unbound.conf')], { encoding: 'utf8' });
       assert.equal(checked.status, 0, checked.stdout + checked.stderr);
     }
-    assert.equal(cli(['enforce', 'diff', 'squid']).code, 1, 'a disabled point says so');
+    const unknown = cli(['enforce', 'diff', 'bgp']);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /no enforcement point "bgp"; the points are rpz, squid, nftables, postfix/);
   });
 });
