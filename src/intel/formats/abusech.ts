@@ -1,15 +1,10 @@
 // Pieces shared by the abuse.ch feed formats (URLhaus, ThreatFox, Feodo Tracker): their time stamps, their
-// one-record-per-line quoted CSV, their `#` comment headers and a streaming reader for their JSON exports.
-// Not a format itself; urlhaus.ts, threatfox-*.ts and feodo-*.ts import it.
+// "no value" and tag conventions, sniffing helpers and a streaming reader for their JSON exports. Their
+// one-record-per-line CSV (with its `#` comment headers) is read by abusech-csv.ts.
+// Not a format itself; urlhaus.ts, threatfox-*.ts, feodo-*.ts and spamhaus-drop.ts import it.
 
 import Assembler from 'stream-json/core/assembler.js';
 import { jsonParser, type Token } from 'stream-json/core/parser.js';
-import type { Rejected } from '../../domain/format.js';
-
-/** A line that cannot be read: `line 12: <what is wrong>`. */
-export function rejectLine(line: number, message: string, position: string, raw: Uint8Array): Rejected {
-  return { rejected: true, reason: `line ${line}: ${message}`, position, raw };
-}
 
 const DIGIT_0 = 0x30;
 const DIGIT_9 = 0x39;
@@ -52,92 +47,6 @@ function digits(text: string, start: number, count: number): number {
     value = value * 10 + (c - DIGIT_0);
   }
   return value;
-}
-
-/**
- * Splits one CSV line into fields: `"a","b ""c""",d` and ThreatFox's `"a", "b"` (blanks before an opening quote
- * are skipped). abuse.ch writes one record per line (URLs are percent-encoded, never hold a newline), so a line
- * is a record; a quote left open at the end of the line is an error, returned as a string.
- *
- * Hand-written on purpose: csv-parse 7 measured 71k–108k rows/s on the URLhaus layout, far below the 300k rows/s
- * the formats aim for; this loop does one pass of charCodeAt and one slice per field.
- */
-export function splitCsvLine(line: string): string[] | string {
-  const fields: string[] = [];
-  const n = line.length;
-  let i = 0;
-  while (true) {
-    while (i < n && line.charCodeAt(i) === 0x20) i++;
-    if (i < n && line.charCodeAt(i) === 0x22) {
-      // quoted field
-      let start = i + 1;
-      let value = '';
-      let j = start;
-      while (true) {
-        const q = line.indexOf('"', j);
-        if (q === -1) return `a quote opened in field ${fields.length + 1} is never closed`;
-        if (line.charCodeAt(q + 1) === 0x22) {
-          value += line.slice(start, q + 1);
-          start = j = q + 2;
-          continue;
-        }
-        value += line.slice(start, q);
-        i = q + 1;
-        break;
-      }
-      fields.push(value);
-      while (i < n && line.charCodeAt(i) === 0x20) i++;
-      if (i >= n) return fields;
-      if (line.charCodeAt(i) !== 0x2c) {
-        return `unexpected ${JSON.stringify(line[i])} after the closing quote of field ${fields.length}`;
-      }
-      i++;
-    } else {
-      const comma = line.indexOf(',', i);
-      if (comma === -1) {
-        fields.push(line.slice(i).trimEnd());
-        return fields;
-      }
-      fields.push(line.slice(i, comma).trimEnd());
-      i = comma + 1;
-    }
-  }
-}
-
-/** Which field of a row holds which column, from the feed's column line (or a default when it has none). */
-export class Columns<Name extends string> {
-  readonly count: number;
-  readonly index: Record<Name, number>;
-  readonly names: readonly string[];
-
-  constructor(names: readonly string[], wanted: readonly Name[]) {
-    this.names = names;
-    this.count = names.length;
-    const index = {} as Record<Name, number>;
-    for (const name of wanted) index[name] = names.indexOf(name);
-    this.index = index;
-  }
-
-  /** The wanted columns the column line lacks. */
-  missing(required: readonly Name[]): Name[] {
-    return required.filter((name) => this.index[name] === -1);
-  }
-
-  /** The field of `name` in a row, or '' when the layout has no such column. */
-  get(fields: readonly string[], name: Name): string {
-    const i = this.index[name];
-    return i === -1 ? '' : (fields[i] ?? '');
-  }
-}
-
-/** A comment line that names the columns (`# id,dateadded,…`, `# "first_seen_utc","ioc_id",…`), split; else undefined. */
-export function commentColumns(text: string, first: string): string[] | undefined {
-  let i = 0;
-  while (i < text.length && (text.charCodeAt(i) === 0x23 || text.charCodeAt(i) === 0x20)) i++;
-  const rest = text.slice(i);
-  if (!rest.startsWith(first) && !rest.startsWith(`"${first}"`)) return undefined;
-  const fields = splitCsvLine(rest);
-  return typeof fields === 'string' ? undefined : fields;
 }
 
 /** The fields that abuse.ch writes for "no value": empty, `None` (ThreatFox, URLhaus tags) or JSON null. */

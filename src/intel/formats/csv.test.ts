@@ -1,23 +1,16 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { isRejected, type Rejected } from '../../domain/format.js';
 import type { ClaimRecord } from '../claim-record.js';
 import { csvFormat, toIso, type CsvOptions } from './csv.js';
 import { utf8 } from './lines.js';
+import { fixture as read, parseAll } from './test-helpers.js';
 
-const read = (path: string) => new Uint8Array(readFileSync(new URL(`./fixtures/${path}`, import.meta.url)));
 const ctx = (input: string) => ({ source: 'test', input, now: new Date('2026-11-20T00:00:00Z') });
 const text = (raw: Uint8Array) => new TextDecoder().decode(raw);
 
-async function* chunked(bytes: Uint8Array, size = bytes.length || 1) {
-  for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
-}
-async function collect(options: CsvOptions, bytes: Uint8Array, input: string, size?: number) {
-  const out: (ClaimRecord | Rejected)[] = [];
-  for await (const r of csvFormat(options).parse(chunked(bytes, size), ctx(input))) out.push(r);
-  return out;
-}
+const collect = (options: CsvOptions, bytes: Uint8Array, input: string, size?: number) =>
+  parseAll(csvFormat(options), bytes, ctx(input), size);
 
 const feodo: CsvOptions = { columns: { value: 'dst_ip', first_seen: 'first_seen_utc', last_seen: 'last_online' } };
 const partner: CsvOptions = {

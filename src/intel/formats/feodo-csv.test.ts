@@ -1,22 +1,14 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { isRejected, type Rejected } from '../../domain/format.js';
+import { isRejected } from '../../domain/format.js';
 import type { ClaimRecord } from '../claim-record.js';
 import { feodoCsvFormat } from './feodo-csv.js';
 import { utf8 } from './lines.js';
+import { fixture, parseAll, records, rejected, tally } from './test-helpers.js';
 
-const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`./fixtures/${name}`, import.meta.url)));
 const ctx = { source: 'feodo', input: 'ipblocklist.csv', now: new Date('2026-11-20T15:00:00Z') };
 
-async function* chunks(bytes: Uint8Array, size = bytes.length || 1) {
-  for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
-}
-async function parse(bytes: Uint8Array, size?: number) {
-  const out: (ClaimRecord | Rejected)[] = [];
-  for await (const r of feodoCsvFormat.parse(chunks(bytes, size), ctx)) out.push(r);
-  return out;
-}
+const parse = (bytes: Uint8Array, size?: number) => parseAll(feodoCsvFormat, bytes, ctx, size);
 
 test('the CSV blocklist parses into address claims; banner and column line are not data', async () => {
   const out = (await parse(fixture('feodo-csv/ipblocklist.csv'))) as ClaimRecord[];
@@ -48,7 +40,7 @@ test('the CSV blocklist parses into address claims; banner and column line are n
 test('bad rows are rejected with the reason and parsing goes on', async () => {
   const out = await parse(fixture('feodo-csv/bad-rows.csv'));
   assert.deepEqual(
-    out.filter(isRejected).map((r) => [r.position, r.reason]),
+    rejected(out).map((r) => [r.position, r.reason]),
     [
       ['ipblocklist.csv:3', 'line 3: column dst_ip is empty'],
       [
@@ -61,7 +53,7 @@ test('bad rows are rejected with the reason and parsing goes on', async () => {
     ],
   );
   assert.deepEqual(
-    out.filter((r): r is ClaimRecord => !isRejected(r)).map((r) => r.value),
+    records(out).map((r) => r.value),
     ['192.0.2.80', '192.0.2.85'],
   );
 });
@@ -94,11 +86,5 @@ test('200,000 generated rows stream through', async () => {
     }
     yield utf8(batch);
   }
-  let records = 0;
-  let rejected = 0;
-  for await (const r of feodoCsvFormat.parse(generate(), ctx)) {
-    if (isRejected(r)) rejected++;
-    else records++;
-  }
-  assert.deepEqual({ records, rejected }, { records: 200_000, rejected: 0 });
+  assert.deepEqual(await tally(feodoCsvFormat, generate(), ctx), { records: 200_000, rejected: 0 });
 });

@@ -5,21 +5,11 @@
 
 import type { Format } from '../../domain/format.js';
 import type { ClaimRecord } from '../claim-record.js';
-import {
-  abuseChTime,
-  Columns,
-  commentColumns,
-  firstDataLine,
-  headText,
-  present,
-  rejectLine,
-  splitCsvLine,
-} from './abusech.js';
-import { readLines } from './lines.js';
+import { abuseChTime, firstDataLine, headText, present } from './abusech.js';
+import { readAbuseChCsv, type AbuseChCsv } from './abusech-csv.js';
 
 const COLUMNS = ['first_seen_utc', 'dst_ip', 'dst_port', 'c2_status', 'last_online', 'malware'] as const;
 type Column = (typeof COLUMNS)[number];
-const REQUIRED: readonly Column[] = ['dst_ip'];
 
 /** What one Feodo Tracker entry says, whichever download it came from. */
 export type FeodoEntry = {
@@ -73,6 +63,35 @@ export function feodoClaim(
   return record;
 }
 
+// The column line is uncommented and decides the layout if it names dst_ip. A commented column line is taken
+// unchecked (URLhaus and ThreatFox keep the known layout when theirs lacks a required column).
+const FEODO_CSV: AbuseChCsv<Column> = {
+  columns: COLUMNS,
+  required: ['dst_ip'],
+  marker: 'first_seen_utc',
+  commented: 'unchecked',
+  uncommented: 'checked',
+  row(fields, columns, line, position) {
+    const attributes: Record<string, unknown> = {};
+    for (const name of ['dst_port', 'c2_status', 'last_online', 'malware'] as const) {
+      const value = columns.get(fields, name);
+      if (present(value)) attributes[name] = value;
+    }
+    const claim = feodoClaim(
+      {
+        ip: columns.get(fields, 'dst_ip'),
+        firstSeen: columns.get(fields, 'first_seen_utc'),
+        lastOnline: columns.get(fields, 'last_online'),
+        attributes,
+      },
+      { ip: 'dst_ip', firstSeen: 'first_seen_utc' },
+      position,
+      line.raw,
+    );
+    return typeof claim === 'string' ? `column ${claim}` : claim;
+  },
+};
+
 export const feodoCsvFormat: Format<ClaimRecord> = {
   name: 'feodo-csv',
 
@@ -84,56 +103,7 @@ export const feodoCsvFormat: Format<ClaimRecord> = {
     return text.startsWith('#') && text.includes('Feodo Tracker') && (first === undefined || first.startsWith('"'));
   },
 
-  async *parse(input, ctx) {
-    let columns = new Columns<Column>(COLUMNS, COLUMNS);
-    for await (const line of readLines(input)) {
-      const text = line.text;
-      if (text.length === 0) continue;
-      const position = `${ctx.input}:${line.number}`;
-      const c0 = text.charCodeAt(0);
-      if (c0 === 0x23) {
-        const names = commentColumns(text, 'first_seen_utc');
-        if (names) columns = new Columns<Column>(names, COLUMNS);
-        continue;
-      }
-      if ((c0 === 0x20 || c0 === 0x09) && text.trim() === '') continue;
-      const fields = splitCsvLine(text);
-      if (typeof fields === 'string') {
-        yield rejectLine(line.number, fields, position, line.raw);
-        continue;
-      }
-      if (fields[0] === 'first_seen_utc') {
-        // the column line: take the layout from it
-        const next = new Columns<Column>(fields, COLUMNS);
-        const missing = next.missing(REQUIRED);
-        if (missing.length > 0) {
-          const reason = `the column line lacks ${missing.join(', ')}; keeping the known layout`;
-          yield rejectLine(line.number, reason, position, line.raw);
-        } else columns = next;
-        continue;
-      }
-      if (fields.length !== columns.count) {
-        const reason = `expected ${columns.count} columns (${columns.names.join(',')}), found ${fields.length}`;
-        yield rejectLine(line.number, reason, position, line.raw);
-        continue;
-      }
-      const attributes: Record<string, unknown> = {};
-      for (const name of ['dst_port', 'c2_status', 'last_online', 'malware'] as const) {
-        const value = columns.get(fields, name);
-        if (present(value)) attributes[name] = value;
-      }
-      const claim = feodoClaim(
-        {
-          ip: columns.get(fields, 'dst_ip'),
-          firstSeen: columns.get(fields, 'first_seen_utc'),
-          lastOnline: columns.get(fields, 'last_online'),
-          attributes,
-        },
-        { ip: 'dst_ip', firstSeen: 'first_seen_utc' },
-        position,
-        line.raw,
-      );
-      yield typeof claim === 'string' ? rejectLine(line.number, `column ${claim}`, position, line.raw) : claim;
-    }
+  parse(input, ctx) {
+    return readAbuseChCsv(input, ctx, FEODO_CSV);
   },
 };

@@ -1,23 +1,15 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { isRejected, type Rejected } from '../../domain/format.js';
 import type { ClaimRecord } from '../claim-record.js';
 import { feodoJsonFormat } from './feodo-json.js';
 import { utf8 } from './lines.js';
+import { fixture, parseAll, records, rejected, tally } from './test-helpers.js';
 
-const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`./fixtures/${name}`, import.meta.url)));
 const ctx = { source: 'feodo', input: 'ipblocklist.json', now: new Date('2026-11-20T15:00:00Z') };
 const decode = (raw: Uint8Array) => new TextDecoder().decode(raw);
 
-async function* chunks(bytes: Uint8Array, size = bytes.length || 1) {
-  for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
-}
-async function parse(bytes: Uint8Array, size?: number) {
-  const out: (ClaimRecord | Rejected)[] = [];
-  for await (const r of feodoJsonFormat.parse(chunks(bytes, size), ctx)) out.push(r);
-  return out;
-}
+const parse = (bytes: Uint8Array, size?: number) => parseAll(feodoJsonFormat, bytes, ctx, size);
 
 test('the JSON blocklist parses into address claims with the port kept aside', async () => {
   const out = (await parse(fixture('feodo-json/ipblocklist.json'))) as ClaimRecord[];
@@ -69,7 +61,7 @@ test('the JSON blocklist parses into address claims with the port kept aside', a
 test('bad elements are rejected with the reason and parsing goes on', async () => {
   const out = await parse(fixture('feodo-json/bad-rows.json'));
   assert.deepEqual(
-    out.filter(isRejected).map((r) => [r.position, r.reason]),
+    rejected(out).map((r) => [r.position, r.reason]),
     [
       ['ipblocklist.json:1', 'element 1: field ip_address is a number, expected a string'],
       ['ipblocklist.json:2', 'element 2: field first_seen "yesterday" is not a time like 2026-11-20 13:45:12'],
@@ -79,7 +71,7 @@ test('bad elements are rejected with the reason and parsing goes on', async () =
   );
   assert.equal(decode((out[3] as Rejected).raw), '"192.0.2.83"');
   assert.deepEqual(
-    out.filter((r): r is ClaimRecord => !isRejected(r)).map((r) => r.value),
+    records(out).map((r) => r.value),
     ['192.0.2.80', '192.0.2.85'],
   );
 });
@@ -122,11 +114,5 @@ test('200,000 generated entries stream through', async () => {
     }
     yield utf8(batch + ']\n');
   }
-  let records = 0;
-  let rejected = 0;
-  for await (const r of feodoJsonFormat.parse(generate(), ctx)) {
-    if (isRejected(r)) rejected++;
-    else records++;
-  }
-  assert.deepEqual({ records, rejected }, { records: 200_000, rejected: 0 });
+  assert.deepEqual(await tally(feodoJsonFormat, generate(), ctx), { records: 200_000, rejected: 0 });
 });

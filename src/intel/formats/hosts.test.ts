@@ -1,23 +1,15 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { isRejected, type Rejected } from '../../domain/format.js';
 import type { ClaimRecord } from '../claim-record.js';
 import { hostsFormat } from './hosts.js';
 import { utf8 } from './lines.js';
+import { fixture as read, parseAll, tally } from './test-helpers.js';
 
-const read = (path: string) => new Uint8Array(readFileSync(new URL(`./fixtures/${path}`, import.meta.url)));
 const fixture = read('hosts/stevenblack.hosts');
 const ctx = (input: string) => ({ source: 'test', input, now: new Date('2026-11-20T00:00:00Z') });
 
-async function* chunked(bytes: Uint8Array, size = bytes.length || 1) {
-  for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
-}
-async function collect(bytes: Uint8Array, input: string, size?: number) {
-  const out: (ClaimRecord | Rejected)[] = [];
-  for await (const r of hostsFormat.parse(chunked(bytes, size), ctx(input))) out.push(r);
-  return out;
-}
+const collect = (bytes: Uint8Array, input: string, size?: number) => parseAll(hostsFormat, bytes, ctx(input), size);
 
 test('StevenBlack hosts: standard entries skipped, every name on a sink line is a domain', async () => {
   const out = await collect(fixture, 'hosts');
@@ -98,7 +90,6 @@ test('200,000 rows stream through', async () => {
       yield utf8(s);
     }
   }
-  let count = 0;
-  for await (const r of hostsFormat.parse(generated(), ctx('gen'))) if (!isRejected(r)) count++;
+  const { records: count } = await tally(hostsFormat, generated(), ctx('gen'));
   assert.equal(count, rows);
 });

@@ -1,30 +1,18 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import type { Rejected } from '../../domain/format.js';
-import { isRejected } from '../../domain/format.js';
-import type { ClaimRecord } from '../claim-record.js';
+import { isRejected, type Rejected } from '../../domain/format.js';
 import { mispFeedEventFiles, mispFeedFormat } from './misp-feed.js';
 import { utf8 } from './lines.js';
+import { fixture as readFixture, parseAll, records, rejected, tally } from './test-helpers.js';
 
 const dir = new URL('./fixtures/misp-feed/', import.meta.url);
 const EVENT = '5f0c2b4e-8d3a-4c61-9b7e-2a1d4e6f8c01.json';
 const TAGS_LAST = '7a3e9d10-42b6-4e8f-a5c7-9b1d3f5e7a02.json';
-const fixture = (name: string) => new Uint8Array(readFileSync(new URL(name, dir)));
+const fixture = (name: string) => readFixture(`misp-feed/${name}`);
 
-async function* chunks(bytes: Uint8Array, size = bytes.length || 1) {
-  for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
-}
-
-async function parse(bytes: Uint8Array, input: string, size?: number) {
-  const out: (ClaimRecord | Rejected)[] = [];
-  const ctx = { source: 'misp-test', input, now: new Date('2026-03-05T00:00:00Z') };
-  for await (const r of mispFeedFormat.parse(chunks(bytes, size), ctx)) out.push(r);
-  return out;
-}
-
-const records = (out: (ClaimRecord | Rejected)[]) => out.filter((r): r is ClaimRecord => !isRejected(r));
-const rejected = (out: (ClaimRecord | Rejected)[]) => out.filter(isRejected);
+const parse = (bytes: Uint8Array, input: string, size?: number) =>
+  parseAll(mispFeedFormat, bytes, { source: 'misp-test', input, now: new Date('2026-03-05T00:00:00Z') }, size);
 
 /** The fixture's attribute as the format serialises it into `raw`. */
 function rawOf(file: string, find: (a: Record<string, unknown>) => boolean): Uint8Array {
@@ -267,13 +255,8 @@ test('a generated event of 200,000 attributes parses with every record counted',
     }
     yield utf8(`${text}]}}`);
   }
-  let count = 0;
-  let bad = 0;
   const ctx = { source: 'misp-test', input: 'big.json', now: new Date() };
-  for await (const r of mispFeedFormat.parse(big(), ctx)) {
-    if (isRejected(r)) bad++;
-    else count++;
-  }
+  const { records: count, rejected: bad } = await tally(mispFeedFormat, big(), ctx);
   assert.equal(bad, 0);
   assert.equal(count, n);
 });

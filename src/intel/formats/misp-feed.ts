@@ -1,8 +1,9 @@
 // MISP feed (the directory form CIRCL's OSINT feed and PyMISP's feed generator publish): `manifest.json`
 // lists the events, and each event is one `<uuid>.json` holding {"Event": {..., "Attribute": [...],
 // "Object": [{"Attribute": [...]}], "Tag": [...]}}. This format reads ONE event file and yields one
-// ClaimRecord per supported attribute (inside Objects too); `mispFeedEventFiles` reads the manifest so the
-// transport (elsewhere) knows which event files to fetch.
+// ClaimRecord per supported attribute (inside Objects too). Beside it: misp-manifest.ts reads the manifest so the
+// transport (elsewhere) knows which event files to fetch (`mispFeedEventFiles`, re-exported here);
+// misp-mappings.ts holds the attribute-type, tag, TLP and category tables; misp-values.ts reads MISP's values.
 //
 // An event may hold tens of thousands of attributes, so the file is tokenised with stream-json and only one
 // attribute (or one MISP object) at a time is assembled. The event's own tags (TLP!) apply to every attribute;
@@ -12,172 +13,12 @@ import Assembler from 'stream-json/core/assembler.js';
 import type { Token } from 'stream-json/core/parser.js';
 import { BaseTokenWalker, walkJsonTokens } from './json-tokens.js';
 import type { Format, ParseContext, Rejected } from '../../domain/format.js';
-import type { Category, IndicatorType, Tlp } from '../../domain/indicator.js';
+import type { IndicatorType } from '../../domain/indicator.js';
 import type { ClaimRecord } from '../claim-record.js';
+import { MISP_CATEGORIES, TLP_RANK, TYPES, tagFacts, type TagFacts } from './misp-mappings.js';
+import { epochSeconds, flag, isObject, isoTime, isTrue } from './misp-values.js';
 
-// ---------------------------------------------------------------------------------------------------------
-// The manifest
-
-export type MispFeedEventFile = {
-  /** The event uuid (the manifest key). */
-  uuid: string;
-  /** The event file to fetch, relative to the feed's base: `<uuid>.json`. */
-  file: string;
-  /** The event's `timestamp` (last change) as ISO 8601 UTC, to fetch only what changed since the last run. */
-  timestamp: string;
-};
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/**
- * Lists the event files a MISP feed's `manifest.json` names, in manifest order. The manifest is configuration
- * for the transport, not a record, so a bad one throws an Error saying what is wrong. Keys must be uuids:
- * they become file names, so nothing like `../x` can reach the transport.
- */
-export function mispFeedEventFiles(manifestJson: Uint8Array): MispFeedEventFile[] {
-  let manifest: unknown;
-  try {
-    manifest = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(manifestJson));
-  } catch (error) {
-    throw new Error(`MISP feed manifest.json is not valid JSON (UTF-8): ${(error as Error).message}`, { cause: error });
-  }
-  if (!isObject(manifest)) {
-    throw new Error(
-      `MISP feed manifest.json must be an object keyed by event uuid, got ${Array.isArray(manifest) ? 'an array' : typeof manifest}`,
-    );
-  }
-  const files: MispFeedEventFile[] = [];
-  for (const [uuid, entry] of Object.entries(manifest)) {
-    if (!UUID.test(uuid)) throw new Error(`MISP feed manifest.json: key "${uuid}" is not an event uuid`);
-    if (!isObject(entry)) throw new Error(`MISP feed manifest.json: the entry for ${uuid} is not an object`);
-    const timestamp = epochSeconds(entry.timestamp);
-    if (timestamp === undefined) {
-      throw new Error(
-        `MISP feed manifest.json: the entry for ${uuid} has timestamp ${JSON.stringify(entry.timestamp) ?? 'missing'}, expected epoch seconds`,
-      );
-    }
-    files.push({ uuid, file: `${uuid}.json`, timestamp });
-  }
-  return files;
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Attribute types
-
-/** How a MISP attribute type becomes indicators; types not listed (comment, text, filename, AS, link…) are skipped. */
-type Mapping =
-  'domain' | 'ip' | 'ip|port' | 'domain|ip' | 'url' | 'email' | 'md5' | 'sha1' | 'sha256' | 'filename|hash';
-
-const TYPES: ReadonlyMap<string, Mapping> = new Map<string, Mapping>([
-  ['domain', 'domain'],
-  ['hostname', 'domain'],
-  ['ip-dst', 'ip'],
-  ['ip-src', 'ip'],
-  ['ip-dst|port', 'ip|port'],
-  ['ip-src|port', 'ip|port'],
-  ['domain|ip', 'domain|ip'],
-  ['url', 'url'],
-  // `link` is a reference to a report about the event, not an indicator: not listed, so skipped.
-  ['email', 'email'],
-  ['email-src', 'email'],
-  ['email-dst', 'email'],
-  ['md5', 'md5'],
-  ['sha1', 'sha1'],
-  ['sha256', 'sha256'],
-  // `filename|<hash>` carries the file's hash; the hash is the indicator, the file name is kept as an attribute.
-  ['filename|md5', 'filename|hash'],
-  ['filename|sha1', 'filename|hash'],
-  ['filename|sha256', 'filename|hash'],
-]);
-
-// ---------------------------------------------------------------------------------------------------------
-// Tags: TLP and category
-
-const TLP_TAGS: ReadonlyMap<string, Tlp> = new Map<string, Tlp>([
-  ['tlp:clear', 'clear'],
-  ['tlp:white', 'clear'], // TLP 1.0 WHITE is TLP 2.0 CLEAR
-  ['tlp:green', 'green'],
-  ['tlp:amber', 'amber'],
-  ['tlp:amber+strict', 'amber+strict'],
-  ['tlp:red', 'red'],
-]);
-const TLP_RANK: Record<Tlp, number> = { clear: 0, green: 1, amber: 2, 'amber+strict': 3, red: 4 };
-
-/**
- * Category from tags (lower-cased names). MISP says what an indicator is for in taxonomy tags rather than in the
- * attribute's category, so these win: the kill-chain "Command and Control" phase and the RSIT / eCSIRT / CIRCL
- * incident classes name c2, phishing, botnet (infected systems), spam and scanners; malware classification tags
- * (malware_classification, ms-caro-malware, a malpedia galaxy) say malware.
- */
-const TAG_CATEGORIES: ReadonlyMap<string, Category> = new Map<string, Category>([
-  ['kill-chain:command and control', 'c2'],
-  ['rsit:malicious-code="c2-server"', 'c2'],
-  ['ecsirt:malicious-code="c2server"', 'c2'],
-  ['rsit:fraud="phishing"', 'phishing'],
-  ['ecsirt:fraud="phishing"', 'phishing'],
-  ['circl:incident-classification="phishing"', 'phishing'],
-  ['rsit:malicious-code="infected-system"', 'botnet'],
-  ['ecsirt:malicious-code="botnet-drone"', 'botnet'],
-  ['rsit:malicious-code="malware-distribution"', 'malware'],
-  ['rsit:malicious-code="malware-configuration"', 'malware'],
-  ['ecsirt:malicious-code="malware"', 'malware'],
-  ['circl:incident-classification="malware"', 'malware'],
-  ['rsit:abusive-content="spam"', 'spam'],
-  ['ecsirt:abusive-content="spam"', 'spam'],
-  ['circl:incident-classification="spam"', 'spam'],
-  ['rsit:information-gathering="scanner"', 'scanner'],
-  ['ecsirt:information-gathering="scanner"', 'scanner'],
-]);
-const MALWARE_TAG_PREFIXES = ['malware_classification:', 'ms-caro-malware:', 'misp-galaxy:malpedia='];
-/** When tags name several categories, the most specific wins. */
-const CATEGORY_RANK: Record<Category, number> = {
-  c2: 7,
-  phishing: 6,
-  botnet: 5,
-  malware: 4,
-  spam: 3,
-  scanner: 2,
-  blocklist: 1,
-  other: 0,
-};
-
-/**
- * Category from the attribute's MISP category when no tag says more: payload delivery / installation and
- * dropped artifacts are malware; any other MISP category (Network activity, External analysis, …) only says
- * where the value was seen, so `other`.
- */
-const MISP_CATEGORIES: ReadonlyMap<string, Category> = new Map<string, Category>([
-  ['Payload delivery', 'malware'],
-  ['Payload installation', 'malware'],
-  ['Artifacts dropped', 'malware'],
-]);
-
-type TagFacts = { names: string[]; tlp?: Tlp; category?: Category };
-
-function tagFacts(tags: unknown): TagFacts {
-  const facts: TagFacts = { names: [] };
-  if (!Array.isArray(tags)) return facts;
-  for (const tag of tags) {
-    const name = isObject(tag) ? tag.name : undefined;
-    if (typeof name !== 'string' || name === '') continue;
-    facts.names.push(name);
-    const lower = name.toLowerCase();
-    const tlp = TLP_TAGS.get(lower);
-    if (tlp !== undefined && (facts.tlp === undefined || TLP_RANK[tlp] > TLP_RANK[facts.tlp])) facts.tlp = tlp;
-    let category = TAG_CATEGORIES.get(lower);
-    if (category === undefined && MALWARE_TAG_PREFIXES.some((p) => lower.startsWith(p))) category = 'malware';
-    if (
-      category !== undefined &&
-      (facts.category === undefined || CATEGORY_RANK[category] > CATEGORY_RANK[facts.category])
-    ) {
-      facts.category = category;
-    }
-  }
-  return facts;
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// The format
+export { mispFeedEventFiles, type MispFeedEventFile } from './misp-manifest.js';
 
 /** A MISP event file starts with `{"Event": {` (the manifest starts with a uuid key, a STIX bundle with "type"/"id"). */
 const SNIFF = /^\s*\{\s*"Event"\s*:\s*\{/;
@@ -513,10 +354,6 @@ function jsonBytes(value: unknown): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.length);
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function scalar(t: Token): unknown {
   switch (t.name) {
     case 'stringValue':
@@ -532,17 +369,6 @@ function scalar(t: Token): unknown {
   }
 }
 
-/** MISP booleans are true/false in feeds and "1"/"0" (or 1/0) in older exports. */
-function flag(value: unknown): boolean | undefined {
-  if (value === true || value === 1 || value === '1' || value === 'true') return true;
-  if (value === false || value === 0 || value === '0' || value === 'false') return false;
-  return undefined;
-}
-
-function isTrue(value: unknown): boolean {
-  return flag(value) === true;
-}
-
 /** An address attribute is IPv6 if it has a colon, a CIDR block if it has a prefix (MISP allows both in ip-dst). */
 function ipType(value: string): IndicatorType {
   if (value.includes('/')) return 'cidr';
@@ -551,43 +377,4 @@ function ipType(value: string): IndicatorType {
 
 function positionOf(ctx: ParseContext, uuid: unknown, where: string): string {
   return typeof uuid === 'string' && uuid !== '' ? `${ctx.input}#${uuid}` : `${ctx.input}:${where}`;
-}
-
-/** Epoch seconds (MISP writes them as a string of digits, sometimes as a number) → ISO 8601 UTC. */
-function epochSeconds(value: unknown): string | undefined {
-  let seconds: number;
-  if (typeof value === 'number') seconds = value;
-  else if (typeof value === 'string' && value !== '' && value.length <= 12 && isDigits(value)) seconds = Number(value);
-  else return undefined;
-  if (!Number.isInteger(seconds) || seconds < 0 || seconds > 253402300799) return undefined;
-  // Attributes imported together share a timestamp; formatting a Date is a measurable part of the per-row cost.
-  if (seconds !== lastSeconds) {
-    lastSeconds = seconds;
-    lastIso = new Date(seconds * 1000).toISOString();
-  }
-  return lastIso;
-}
-let lastSeconds = -1;
-let lastIso = '';
-
-function isDigits(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x30 || c > 0x39) return false;
-  }
-  return true;
-}
-
-// A date, or a date and time with an optional zone; MISP writes first_seen as 2021-06-09T13:04:44.000000+00:00.
-const ISO = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2})?)(\.\d+)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
-
-/** An ISO 8601 time → ISO 8601 UTC; a time without a zone is UTC (MISP stores UTC). */
-function isoTime(value: unknown): string | undefined {
-  if (typeof value !== 'string') return undefined;
-  const m = ISO.exec(value.trim());
-  if (m === null) return undefined;
-  const [, date, time, fraction, zone] = m;
-  const text = time === undefined ? date! : `${date}T${time}${fraction?.slice(0, 4) ?? ''}${zone ?? 'Z'}`;
-  const ms = Date.parse(text);
-  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
 }

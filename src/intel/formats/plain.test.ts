@@ -1,22 +1,16 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { isRejected, type Rejected } from '../../domain/format.js';
 import type { ClaimRecord } from '../claim-record.js';
 import { utf8 } from './lines.js';
 import { plainFormat } from './plain.js';
+import { fixture as readFixture, parseAll, tally } from './test-helpers.js';
 
-const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`./fixtures/plain/${name}`, import.meta.url)));
+const fixture = (name: string) => readFixture(`plain/${name}`);
 const ctx = (input: string) => ({ source: 'test', input, now: new Date('2026-11-20T00:00:00Z') });
 
-async function* chunked(bytes: Uint8Array, size = bytes.length || 1) {
-  for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
-}
-async function collect(bytes: Uint8Array, input: string, size?: number, format = plainFormat()) {
-  const out: (ClaimRecord | Rejected)[] = [];
-  for await (const r of format.parse(chunked(bytes, size), ctx(input))) out.push(r);
-  return out;
-}
+const collect = (bytes: Uint8Array, input: string, size?: number, format = plainFormat()) =>
+  parseAll(format, bytes, ctx(input), size);
 const text = (raw: Uint8Array) => new TextDecoder().decode(raw);
 
 test('Feodo Tracker ipblocklist.txt: one IP per line, # comments skipped, type from the option', async () => {
@@ -83,9 +77,9 @@ test('sniff: true on lists, false on HTML, empty, hosts files, zone files, CSV a
   assert.equal(sniff!(utf8('<html>\n')), false);
   assert.equal(sniff!(new Uint8Array(0)), false);
   assert.equal(sniff!(utf8('# only comments\n')), false);
-  assert.equal(sniff!(readFileSync(new URL('./fixtures/hosts/stevenblack.hosts', import.meta.url))), false);
-  assert.equal(sniff!(readFileSync(new URL('./fixtures/rpz/urlhaus.rpz', import.meta.url))), false);
-  assert.equal(sniff!(readFileSync(new URL('./fixtures/csv/feodo-ipblocklist.csv', import.meta.url))), false);
+  assert.equal(sniff!(readFixture('hosts/stevenblack.hosts')), false);
+  assert.equal(sniff!(readFixture('rpz/urlhaus.rpz')), false);
+  assert.equal(sniff!(readFixture('csv/feodo-ipblocklist.csv')), false);
   assert.equal(sniff!(utf8('a,b,c\n1,2,3\n')), false);
   assert.equal(sniff!(utf8('{"data": []}\n')), false);
 });
@@ -105,7 +99,6 @@ test('200,000 rows stream through', async () => {
       yield utf8(s);
     }
   }
-  let count = 0;
-  for await (const r of plainFormat().parse(generated(), ctx('gen'))) if (!isRejected(r)) count++;
+  const { records: count } = await tally(plainFormat(), generated(), ctx('gen'));
   assert.equal(count, rows);
 });

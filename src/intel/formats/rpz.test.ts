@@ -1,23 +1,16 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { isRejected, type Rejected } from '../../domain/format.js';
 import type { ClaimRecord } from '../claim-record.js';
 import { utf8 } from './lines.js';
 import { rpzFormat, rpzIpTrigger } from './rpz.js';
+import { fixture as read, parseAll, tally } from './test-helpers.js';
 
-const read = (path: string) => new Uint8Array(readFileSync(new URL(`./fixtures/${path}`, import.meta.url)));
 const ctx = (input: string) => ({ source: 'test', input, now: new Date('2026-11-20T00:00:00Z') });
 const text = (raw: Uint8Array) => new TextDecoder().decode(raw);
 
-async function* chunked(bytes: Uint8Array, size = bytes.length || 1) {
-  for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
-}
-async function collect(bytes: Uint8Array, input: string, size?: number, format = rpzFormat()) {
-  const out: (ClaimRecord | Rejected)[] = [];
-  for await (const r of format.parse(chunked(bytes, size), ctx(input))) out.push(r);
-  return out;
-}
+const collect = (bytes: Uint8Array, input: string, size?: number, format = rpzFormat()) =>
+  parseAll(format, bytes, ctx(input), size);
 const brief = (r: ClaimRecord | Rejected) =>
   isRejected(r) ? `rejected ${r.position}` : `${r.type} ${r.value} ${(r.attributes as { action: string }).action}`;
 
@@ -213,7 +206,6 @@ test('200,000 rows stream through', async () => {
       yield utf8(s);
     }
   }
-  let count = 0;
-  for await (const r of rpzFormat().parse(generated(), ctx('gen'))) if (!isRejected(r)) count++;
+  const { records: count } = await tally(rpzFormat(), generated(), ctx('gen'));
   assert.equal(count, rows);
 });

@@ -1,22 +1,14 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { isRejected, type Rejected } from '../../domain/format.js';
 import type { ClaimRecord } from '../claim-record.js';
 import { utf8 } from './lines.js';
 import { spamhausDropFormat } from './spamhaus-drop.js';
+import { fixture, parseAll, records, rejected, tally } from './test-helpers.js';
 
-const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`./fixtures/${name}`, import.meta.url)));
 const ctx = { source: 'spamhaus-drop', input: 'drop_v4.json', now: new Date('2026-11-20T15:00:00Z') };
 
-async function* chunks(bytes: Uint8Array, size = bytes.length || 1) {
-  for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
-}
-async function parse(bytes: Uint8Array, size?: number) {
-  const out: (ClaimRecord | Rejected)[] = [];
-  for await (const r of spamhausDropFormat.parse(chunks(bytes, size), ctx)) out.push(r);
-  return out;
-}
+const parse = (bytes: Uint8Array, size?: number) => parseAll(spamhausDropFormat, bytes, ctx, size);
 
 test('the JSON-lines list parses into netblocks; the metadata line is not one', async () => {
   const out = (await parse(fixture('spamhaus-drop/drop_v4.json'))) as ClaimRecord[];
@@ -72,7 +64,7 @@ test('a JSON-lines list without its metadata line is flagged as truncated', asyn
 test('bad lines are rejected with the reason and parsing goes on; the count still matches', async () => {
   const out = await parse(fixture('spamhaus-drop/bad-rows.json'));
   assert.deepEqual(
-    out.filter(isRejected).map((r) => [r.position, r.reason.replace(/: Expected.*$|: Unexpected.*$/, ': …')]),
+    rejected(out).map((r) => [r.position, r.reason.replace(/: Expected.*$|: Unexpected.*$/, ': …')]),
     [
       ['drop_v4.json:2', 'line 2: field cidr "<html>" is not a netblock like 192.0.2.0/24'],
       ['drop_v4.json:3', 'line 3: not a JSON object: …'],
@@ -81,7 +73,7 @@ test('bad lines are rejected with the reason and parsing goes on; the count stil
     ],
   );
   assert.deepEqual(
-    out.filter((r): r is ClaimRecord => !isRejected(r)).map((r) => r.value),
+    records(out).map((r) => r.value),
     ['192.0.2.0/24', '203.0.113.0/24'],
   );
   const textOut = await parse(utf8('; Spamhaus DROP List\n192.0.2.0/24 ; SBL1\nnot a netblock ; SBL2\n'));
@@ -120,11 +112,5 @@ test('200,000 generated netblocks stream through and match the metadata count', 
     }
     yield utf8(batch + '{"type":"metadata","timestamp":1795183200,"size":1,"records":200000,"copyright":"x"}\n');
   }
-  let records = 0;
-  let rejected = 0;
-  for await (const r of spamhausDropFormat.parse(generate(), ctx)) {
-    if (isRejected(r)) rejected++;
-    else records++;
-  }
-  assert.deepEqual({ records, rejected }, { records: 200_000, rejected: 0 });
+  assert.deepEqual(await tally(spamhausDropFormat, generate(), ctx), { records: 200_000, rejected: 0 });
 });

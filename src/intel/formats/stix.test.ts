@@ -1,28 +1,16 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import type { Rejected } from '../../domain/format.js';
-import { isRejected } from '../../domain/format.js';
-import type { ClaimRecord } from '../claim-record.js';
+import { type Rejected } from '../../domain/format.js';
 import { stixFormat } from './stix.js';
 import { utf8 } from './lines.js';
+import { fixture, parseAll, records, rejected, tally } from './test-helpers.js';
 
-const BUNDLE = new Uint8Array(readFileSync(new URL('./fixtures/stix/bundle.json', import.meta.url)));
+const BUNDLE = fixture('stix/bundle.json');
 const objects: Record<string, unknown>[] = JSON.parse(new TextDecoder().decode(BUNDLE)).objects;
 const rawOf = (id: string) => utf8(JSON.stringify(objects.find((o) => o.id === id)));
 
-async function* chunks(bytes: Uint8Array, size = bytes.length || 1) {
-  for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
-}
-
-async function parse(bytes: Uint8Array, size?: number, input = 'bundle.json') {
-  const out: (ClaimRecord | Rejected)[] = [];
-  const ctx = { source: 'stix-test', input, now: new Date('2026-03-05T00:00:00Z') };
-  for await (const r of stixFormat.parse(chunks(bytes, size), ctx)) out.push(r);
-  return out;
-}
-const records = (out: (ClaimRecord | Rejected)[]) => out.filter((r): r is ClaimRecord => !isRejected(r));
-const rejected = (out: (ClaimRecord | Rejected)[]) => out.filter(isRejected);
+const parse = (bytes: Uint8Array, size?: number, input = 'bundle.json') =>
+  parseAll(stixFormat, bytes, { source: 'stix-test', input, now: new Date('2026-03-05T00:00:00Z') }, size);
 
 test('a bundle parses into one record per value of each supported indicator', async () => {
   const out = await parse(BUNDLE);
@@ -209,13 +197,8 @@ test('a generated bundle of 200,000 indicators parses with every record counted'
     }
     yield utf8(`${text}]}`);
   }
-  let count = 0;
-  let bad = 0;
   const ctx = { source: 'stix-test', input: 'big.json', now: new Date() };
-  for await (const r of stixFormat.parse(big(), ctx)) {
-    if (isRejected(r)) bad++;
-    else count++;
-  }
+  const { records: count, rejected: bad } = await tally(stixFormat, big(), ctx);
   assert.equal(bad, 0);
   assert.equal(count, n);
 });

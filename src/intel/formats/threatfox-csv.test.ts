@@ -1,22 +1,14 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { isRejected, type Rejected } from '../../domain/format.js';
 import type { ClaimRecord } from '../claim-record.js';
 import { utf8 } from './lines.js';
 import { threatfoxCsvFormat } from './threatfox-csv.js';
+import { fixture, parseAll, records, rejected, tally } from './test-helpers.js';
 
-const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`./fixtures/${name}`, import.meta.url)));
 const ctx = { source: 'threatfox', input: 'recent.csv', now: new Date('2026-11-20T15:00:00Z') };
 
-async function* chunks(bytes: Uint8Array, size = bytes.length || 1) {
-  for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
-}
-async function parse(bytes: Uint8Array, size?: number) {
-  const out: (ClaimRecord | Rejected)[] = [];
-  for await (const r of threatfoxCsvFormat.parse(chunks(bytes, size), ctx)) out.push(r);
-  return out;
-}
+const parse = (bytes: Uint8Array, size?: number) => parseAll(threatfoxCsvFormat, bytes, ctx, size);
 
 test('a recent export parses into typed claims', async () => {
   const out = (await parse(fixture('threatfox-csv/recent.csv'))) as ClaimRecord[];
@@ -97,7 +89,7 @@ test('the commented column line decides the layout (an older export without is_c
 test('bad rows are rejected with the reason and parsing goes on', async () => {
   const out = await parse(fixture('threatfox-csv/bad-rows.csv'));
   assert.deepEqual(
-    out.filter(isRejected).map((r) => r.reason),
+    rejected(out).map((r) => r.reason),
     [
       'line 3: expected 15 columns (first_seen_utc,ioc_id,ioc_value,ioc_type,threat_type,fk_malware,malware_alias,malware_printable,last_seen_utc,confidence_level,is_compromised,reference,tags,anonymous,reporter), found 14',
       'line 4: column ioc_type "email" is not one of ip:port, domain, url, md5_hash, sha1_hash, sha256_hash',
@@ -107,7 +99,7 @@ test('bad rows are rejected with the reason and parsing goes on', async () => {
       'line 8: unexpected "d" after the closing quote of field 3',
     ],
   );
-  const accepted = out.filter((r): r is ClaimRecord => !isRejected(r));
+  const accepted = records(out);
   assert.deepEqual(
     accepted.map((r) => [r.value, r.category]),
     [
@@ -146,11 +138,5 @@ test('200,000 generated rows stream through', async () => {
     }
     yield utf8(batch);
   }
-  let records = 0;
-  let rejected = 0;
-  for await (const r of threatfoxCsvFormat.parse(generate(), ctx)) {
-    if (isRejected(r)) rejected++;
-    else records++;
-  }
-  assert.deepEqual({ records, rejected }, { records: 200_000, rejected: 0 });
+  assert.deepEqual(await tally(threatfoxCsvFormat, generate(), ctx), { records: 200_000, rejected: 0 });
 });

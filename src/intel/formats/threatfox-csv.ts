@@ -8,18 +8,8 @@
 import type { Format } from '../../domain/format.js';
 import type { IndicatorType } from '../../domain/indicator.js';
 import type { ClaimRecord } from '../claim-record.js';
-import {
-  abuseChTime,
-  Columns,
-  commentColumns,
-  firstDataLine,
-  headText,
-  present,
-  rejectLine,
-  splitCsvLine,
-  splitTags,
-} from './abusech.js';
-import { readLines } from './lines.js';
+import { abuseChTime, firstDataLine, headText, present, splitTags } from './abusech.js';
+import { readAbuseChCsv, type AbuseChCsv } from './abusech-csv.js';
 
 const COLUMNS = [
   'first_seen_utc',
@@ -39,7 +29,6 @@ const COLUMNS = [
   'reporter',
 ] as const;
 type Column = (typeof COLUMNS)[number];
-const REQUIRED: readonly Column[] = ['first_seen_utc', 'ioc_id', 'ioc_value', 'ioc_type'];
 const KEPT: readonly Column[] = [
   'ioc_id',
   'ioc_type',
@@ -131,6 +120,40 @@ function category(threatType: unknown): ClaimRecord['category'] {
   return 'other';
 }
 
+// The column line is commented (and decides the layout); an uncommented one is passed over.
+const THREATFOX_CSV: AbuseChCsv<Column> = {
+  columns: COLUMNS,
+  required: ['first_seen_utc', 'ioc_id', 'ioc_value', 'ioc_type'],
+  marker: 'first_seen_utc',
+  commented: 'checked',
+  uncommented: 'skipped',
+  row(fields, columns, line, position) {
+    const id = columns.get(fields, 'ioc_id');
+    if (!isId(id)) return `column ioc_id ${JSON.stringify(id)} is not a number`;
+    const attributes: Record<string, unknown> = {};
+    for (const name of KEPT) {
+      const value = columns.get(fields, name);
+      if (present(value)) attributes[name] = value;
+    }
+    const claim = threatFoxClaim(
+      {
+        id,
+        value: columns.get(fields, 'ioc_value'),
+        iocType: columns.get(fields, 'ioc_type'),
+        threatType: columns.get(fields, 'threat_type'),
+        firstSeen: columns.get(fields, 'first_seen_utc'),
+        lastSeen: columns.get(fields, 'last_seen_utc'),
+        confidence: columns.get(fields, 'confidence_level'),
+        tags: columns.get(fields, 'tags'),
+        attributes,
+      },
+      position,
+      line.raw,
+    );
+    return typeof claim === 'string' ? `column ${claim}` : claim;
+  },
+};
+
 export const threatfoxCsvFormat: Format<ClaimRecord> = {
   name: 'threatfox-csv',
 
@@ -143,65 +166,8 @@ export const threatfoxCsvFormat: Format<ClaimRecord> = {
     return first === undefined || (first.startsWith('"') && first.includes('", "'));
   },
 
-  async *parse(input, ctx) {
-    let columns = new Columns<Column>(COLUMNS, COLUMNS);
-    for await (const line of readLines(input)) {
-      const text = line.text;
-      if (text.length === 0) continue;
-      const position = `${ctx.input}:${line.number}`;
-      const c0 = text.charCodeAt(0);
-      if (c0 === 0x23) {
-        const names = commentColumns(text, 'first_seen_utc');
-        if (names) {
-          const next = new Columns<Column>(names, COLUMNS);
-          const missing = next.missing(REQUIRED);
-          if (missing.length > 0) {
-            const reason = `the column line lacks ${missing.join(', ')}; keeping the known layout`;
-            yield rejectLine(line.number, reason, position, line.raw);
-          } else columns = next;
-        }
-        continue;
-      }
-      if ((c0 === 0x20 || c0 === 0x09) && text.trim() === '') continue;
-      const fields = splitCsvLine(text);
-      if (typeof fields === 'string') {
-        yield rejectLine(line.number, fields, position, line.raw);
-        continue;
-      }
-      if (fields[0] === 'first_seen_utc') continue; // an uncommented header row
-      if (fields.length !== columns.count) {
-        const reason = `expected ${columns.count} columns (${columns.names.join(',')}), found ${fields.length}`;
-        yield rejectLine(line.number, reason, position, line.raw);
-        continue;
-      }
-      const id = columns.get(fields, 'ioc_id');
-      if (!isId(id)) {
-        const reason = `column ioc_id ${JSON.stringify(id)} is not a number`;
-        yield rejectLine(line.number, reason, position, line.raw);
-        continue;
-      }
-      const attributes: Record<string, unknown> = {};
-      for (const name of KEPT) {
-        const value = columns.get(fields, name);
-        if (present(value)) attributes[name] = value;
-      }
-      const claim = threatFoxClaim(
-        {
-          id,
-          value: columns.get(fields, 'ioc_value'),
-          iocType: columns.get(fields, 'ioc_type'),
-          threatType: columns.get(fields, 'threat_type'),
-          firstSeen: columns.get(fields, 'first_seen_utc'),
-          lastSeen: columns.get(fields, 'last_seen_utc'),
-          confidence: columns.get(fields, 'confidence_level'),
-          tags: columns.get(fields, 'tags'),
-          attributes,
-        },
-        position,
-        line.raw,
-      );
-      yield typeof claim === 'string' ? rejectLine(line.number, `column ${claim}`, position, line.raw) : claim;
-    }
+  parse(input, ctx) {
+    return readAbuseChCsv(input, ctx, THREATFOX_CSV);
   },
 };
 

@@ -1,23 +1,15 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { isRejected, type Rejected } from '../../domain/format.js';
 import type { ClaimRecord } from '../claim-record.js';
 import { utf8 } from './lines.js';
 import { threatfoxJsonFormat } from './threatfox-json.js';
+import { fixture, parseAll, records, rejected, tally } from './test-helpers.js';
 
-const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`./fixtures/${name}`, import.meta.url)));
 const ctx = { source: 'threatfox', input: 'recent.json', now: new Date('2026-11-20T15:00:00Z') };
 const decode = (raw: Uint8Array) => new TextDecoder().decode(raw);
 
-async function* chunks(bytes: Uint8Array, size = bytes.length || 1) {
-  for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
-}
-async function parse(bytes: Uint8Array, size?: number) {
-  const out: (ClaimRecord | Rejected)[] = [];
-  for await (const r of threatfoxJsonFormat.parse(chunks(bytes, size), ctx)) out.push(r);
-  return out;
-}
+const parse = (bytes: Uint8Array, size?: number) => parseAll(threatfoxJsonFormat, bytes, ctx, size);
 
 test('a JSON export parses into typed claims keyed by IOC id', async () => {
   const out = (await parse(fixture('threatfox-json/recent.json'))) as ClaimRecord[];
@@ -84,7 +76,7 @@ test('a JSON export parses into typed claims keyed by IOC id', async () => {
 test('bad IOCs are rejected with the reason and parsing goes on', async () => {
   const out = await parse(fixture('threatfox-json/bad-rows.json'));
   assert.deepEqual(
-    out.filter(isRejected).map((r) => [r.position, r.reason]),
+    rejected(out).map((r) => [r.position, r.reason]),
     [
       ['recent.json#2', 'id 2: the value is an object, expected an array of IOC objects'],
       [
@@ -98,7 +90,7 @@ test('bad IOCs are rejected with the reason and parsing goes on', async () => {
     ],
   );
   assert.equal(decode((out[1] as Rejected).raw), '{"ioc_value":"not-in-an-array.example.com"}');
-  const accepted = out.filter((r): r is ClaimRecord => !isRejected(r));
+  const accepted = records(out);
   assert.deepEqual(
     accepted.map((r) => [r.value, r.tags]),
     [
@@ -158,11 +150,5 @@ test('200,000 generated IOCs stream through', async () => {
     }
     yield utf8(batch + '\n}\n');
   }
-  let records = 0;
-  let rejected = 0;
-  for await (const r of threatfoxJsonFormat.parse(generate(), ctx)) {
-    if (isRejected(r)) rejected++;
-    else records++;
-  }
-  assert.deepEqual({ records, rejected }, { records: 200_000, rejected: 0 });
+  assert.deepEqual(await tally(threatfoxJsonFormat, generate(), ctx), { records: 200_000, rejected: 0 });
 });

@@ -1,22 +1,15 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { isRejected, type Rejected } from '../../domain/format.js';
 import type { ClaimRecord } from '../claim-record.js';
 import { utf8 } from './lines.js';
 import { urlhausFormat } from './urlhaus.js';
+import { fixture as readFixture, parseAll, records, rejected, tally } from './test-helpers.js';
 
-const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`./fixtures/urlhaus/${name}`, import.meta.url)));
+const fixture = (name: string) => readFixture(`urlhaus/${name}`);
 const ctx = { source: 'urlhaus', input: 'csv_recent.csv', now: new Date('2026-11-20T15:00:00Z') };
 
-async function* chunks(bytes: Uint8Array, size = bytes.length || 1) {
-  for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
-}
-async function parse(bytes: Uint8Array, size?: number) {
-  const out: (ClaimRecord | Rejected)[] = [];
-  for await (const r of urlhausFormat.parse(chunks(bytes, size), ctx)) out.push(r);
-  return out;
-}
+const parse = (bytes: Uint8Array, size?: number) => parseAll(urlhausFormat, bytes, ctx, size);
 const text = (raw: Uint8Array) => new TextDecoder().decode(raw);
 
 test('a csv_recent dump parses into url claims', async () => {
@@ -68,14 +61,14 @@ test('comment banner and column line are skipped; records start after them', asy
 
 test('bad rows are rejected with the reason and their bytes, and parsing goes on', async () => {
   const out = await parse(fixture('bad-rows.csv'));
-  const rejected = out.filter(isRejected);
-  const accepted = out.filter((r): r is ClaimRecord => !isRejected(r));
+  const bad = rejected(out);
+  const accepted = records(out);
   assert.deepEqual(
     accepted.map((r) => r.value),
     ['http://192.0.2.10/a', 'http://192.0.2.16/g'],
   );
   assert.deepEqual(
-    rejected.map((r) => [r.position, r.reason]),
+    bad.map((r) => [r.position, r.reason]),
     [
       [
         'csv_recent.csv:3',
@@ -88,7 +81,7 @@ test('bad rows are rejected with the reason and their bytes, and parsing goes on
       ['csv_recent.csv:8', 'line 8: column last_online "yesterday" is not a time like 2026-11-20 13:45:12'],
     ],
   );
-  assert.match(text(rejected[0]!.raw), /^"2","2026-11-20 13:45:12","http:\/\/192\.0\.2\.11\/b"/);
+  assert.match(text(bad[0]!.raw), /^"2","2026-11-20 13:45:12","http:\/\/192\.0\.2\.11\/b"/);
 });
 
 test('a quote left open is rejected and the next line still parses', async () => {
@@ -105,7 +98,7 @@ test('sniff: true on the dump, false on HTML, empty input and other feeds', () =
   assert.equal(urlhausFormat.sniff!(utf8('<!DOCTYPE html><html><body>502 Bad Gateway</body></html>')), false);
   assert.equal(urlhausFormat.sniff!(new Uint8Array(0)), false);
   for (const other of ['threatfox-csv/recent.csv', 'feodo-csv/ipblocklist.csv', 'spamhaus-drop/drop.txt']) {
-    assert.equal(urlhausFormat.sniff!(readFileSync(new URL(`./fixtures/${other}`, import.meta.url))), false, other);
+    assert.equal(urlhausFormat.sniff!(readFixture(other)), false, other);
   }
 });
 
@@ -132,11 +125,5 @@ test('200,000 generated rows stream through', async () => {
     }
     yield utf8(batch);
   }
-  let records = 0;
-  let rejected = 0;
-  for await (const r of urlhausFormat.parse(generate(), ctx)) {
-    if (isRejected(r)) rejected++;
-    else records++;
-  }
-  assert.deepEqual({ records, rejected }, { records: 200_000, rejected: 0 });
+  assert.deepEqual(await tally(urlhausFormat, generate(), ctx), { records: 200_000, rejected: 0 });
 });

@@ -5,18 +5,8 @@
 
 import type { Format } from '../../domain/format.js';
 import type { ClaimRecord } from '../claim-record.js';
-import {
-  abuseChTime,
-  Columns,
-  commentColumns,
-  firstDataLine,
-  headText,
-  present,
-  rejectLine as reject,
-  splitCsvLine,
-  splitTags,
-} from './abusech.js';
-import { readLines } from './lines.js';
+import { abuseChTime, firstDataLine, headText, present, splitTags } from './abusech.js';
+import { readAbuseChCsv, type AbuseChCsv } from './abusech-csv.js';
 
 const COLUMNS = [
   'id',
@@ -30,7 +20,57 @@ const COLUMNS = [
   'reporter',
 ] as const;
 type Column = (typeof COLUMNS)[number];
-const REQUIRED: readonly Column[] = ['url', 'dateadded'];
+
+// The dumps comment their column line; an uncommented one (`id,…,url,…`) is passed over, not taken as the layout.
+const URLHAUS_CSV: AbuseChCsv<Column> = {
+  columns: COLUMNS,
+  required: ['url', 'dateadded'],
+  marker: 'id',
+  commented: 'checked',
+  uncommented: 'skipped',
+  isColumnLine: (fields, columns) => fields[0] === 'id' && fields[columns.index.url] === 'url',
+  row(fields, columns, line, position) {
+    const url = columns.get(fields, 'url').trim();
+    if (url === '') return 'column url is empty';
+    const dateadded = columns.get(fields, 'dateadded');
+    const firstSeen = abuseChTime(dateadded);
+    if (firstSeen === undefined) {
+      return `column dateadded ${JSON.stringify(dateadded)} is not a time like 2026-11-20 13:45:12`;
+    }
+    const lastOnline = columns.get(fields, 'last_online');
+    let lastSeen: string | undefined;
+    if (present(lastOnline)) {
+      lastSeen = abuseChTime(lastOnline);
+      if (lastSeen === undefined) {
+        return `column last_online ${JSON.stringify(lastOnline)} is not a time like 2026-11-20 13:45:12`;
+      }
+    }
+    const threat = columns.get(fields, 'threat');
+    const record: ClaimRecord = {
+      type: 'url',
+      value: url,
+      // URLhaus lists malware-distribution URLs (threat "malware_download"); any other threat it may add is kept
+      // as "other" so policy, not this parser, decides what to do with it.
+      category: threat === 'malware_download' ? 'malware' : 'other',
+      firstSeen,
+      position,
+      raw: line.raw,
+    };
+    // last_online is when URLhaus last found the URL serving its payload: the feed's own "last seen".
+    if (lastSeen !== undefined) record.lastSeen = lastSeen;
+    const tags = splitTags(columns.get(fields, 'tags'));
+    if (tags) record.tags = tags;
+    const link = columns.get(fields, 'urlhaus_link');
+    if (present(link)) record.reference = link;
+    const attributes: Record<string, unknown> = {};
+    for (const name of ['id', 'url_status', 'last_online', 'threat', 'reporter'] as const) {
+      const value = columns.get(fields, name);
+      if (present(value)) attributes[name] = value;
+    }
+    record.attributes = attributes;
+    return record;
+  },
+};
 
 export const urlhausFormat: Format<ClaimRecord> = {
   name: 'urlhaus',
@@ -44,87 +84,7 @@ export const urlhausFormat: Format<ClaimRecord> = {
     return first === undefined || first.startsWith('"');
   },
 
-  async *parse(input, ctx) {
-    let columns = new Columns<Column>(COLUMNS, COLUMNS);
-    for await (const line of readLines(input)) {
-      const text = line.text;
-      if (text.length === 0) continue;
-      const position = `${ctx.input}:${line.number}`;
-      const c0 = text.charCodeAt(0);
-      if (c0 === 0x23) {
-        const names = commentColumns(text, 'id');
-        if (names) {
-          const next = new Columns<Column>(names, COLUMNS);
-          const missing = next.missing(REQUIRED);
-          if (missing.length > 0) {
-            yield reject(
-              line.number,
-              `the column line lacks ${missing.join(', ')}; keeping the known layout`,
-              position,
-              line.raw,
-            );
-          } else columns = next;
-        }
-        continue;
-      }
-      if ((c0 === 0x20 || c0 === 0x09) && text.trim() === '') continue;
-      const fields = splitCsvLine(text);
-      if (typeof fields === 'string') {
-        yield reject(line.number, fields, position, line.raw);
-        continue;
-      }
-      if (fields[0] === 'id' && fields[columns.index.url] === 'url') continue; // an uncommented header row
-      if (fields.length !== columns.count) {
-        const reason = `expected ${columns.count} columns (${columns.names.join(',')}), found ${fields.length}`;
-        yield reject(line.number, reason, position, line.raw);
-        continue;
-      }
-      const url = columns.get(fields, 'url').trim();
-      if (url === '') {
-        yield reject(line.number, 'column url is empty', position, line.raw);
-        continue;
-      }
-      const dateadded = columns.get(fields, 'dateadded');
-      const firstSeen = abuseChTime(dateadded);
-      if (firstSeen === undefined) {
-        const reason = `column dateadded ${JSON.stringify(dateadded)} is not a time like 2026-11-20 13:45:12`;
-        yield reject(line.number, reason, position, line.raw);
-        continue;
-      }
-      const lastOnline = columns.get(fields, 'last_online');
-      let lastSeen: string | undefined;
-      if (present(lastOnline)) {
-        lastSeen = abuseChTime(lastOnline);
-        if (lastSeen === undefined) {
-          const reason = `column last_online ${JSON.stringify(lastOnline)} is not a time like 2026-11-20 13:45:12`;
-          yield reject(line.number, reason, position, line.raw);
-          continue;
-        }
-      }
-      const threat = columns.get(fields, 'threat');
-      const record: ClaimRecord = {
-        type: 'url',
-        value: url,
-        // URLhaus lists malware-distribution URLs (threat "malware_download"); any other threat it may add is kept
-        // as "other" so policy, not this parser, decides what to do with it.
-        category: threat === 'malware_download' ? 'malware' : 'other',
-        firstSeen,
-        position,
-        raw: line.raw,
-      };
-      // last_online is when URLhaus last found the URL serving its payload: the feed's own "last seen".
-      if (lastSeen !== undefined) record.lastSeen = lastSeen;
-      const tags = splitTags(columns.get(fields, 'tags'));
-      if (tags) record.tags = tags;
-      const link = columns.get(fields, 'urlhaus_link');
-      if (present(link)) record.reference = link;
-      const attributes: Record<string, unknown> = {};
-      for (const name of ['id', 'url_status', 'last_online', 'threat', 'reporter'] as const) {
-        const value = columns.get(fields, name);
-        if (present(value)) attributes[name] = value;
-      }
-      record.attributes = attributes;
-      yield record;
-    }
+  parse(input, ctx) {
+    return readAbuseChCsv(input, ctx, URLHAUS_CSV);
   },
 };
