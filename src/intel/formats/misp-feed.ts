@@ -13,9 +13,9 @@ import Assembler from 'stream-json/core/assembler.js';
 import type { Token } from 'stream-json/core/parser.js';
 import { BaseTokenWalker, walkJsonTokens } from './json-tokens.js';
 import type { Format, ParseContext, Rejected } from '../../domain/format.js';
-import type { IndicatorType } from '../../domain/indicator.js';
+import { TLP_RANK, type IndicatorType } from '../../domain/indicator.js';
 import type { ClaimRecord } from '../claim-record.js';
-import { MISP_CATEGORIES, TLP_RANK, TYPES, tagFacts, type TagFacts } from './misp-mappings.js';
+import { MISP_CATEGORIES, TYPES, tagFacts, type TagFacts } from './misp-mappings.js';
 import { epochSeconds, flag, isObject, isoTime, isTrue } from './misp-values.js';
 
 export { mispFeedEventFiles, type MispFeedEventFile } from './misp-manifest.js';

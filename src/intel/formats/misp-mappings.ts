@@ -2,7 +2,7 @@
 // and what the tags (TLP, taxonomies, galaxies) and MISP categories say about TLP and category. Tables and the
 // lookup over them, no parsing; misp-feed.ts applies them to each attribute.
 
-import type { Category, Tlp } from '../../domain/indicator.js';
+import { CATEGORY_RANK, TLP_RANK, type Category, type Tlp } from '../../domain/indicator.js';
 import { isObject } from './misp-values.js';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -45,7 +45,6 @@ const TLP_TAGS: ReadonlyMap<string, Tlp> = new Map<string, Tlp>([
   ['tlp:amber+strict', 'amber+strict'],
   ['tlp:red', 'red'],
 ]);
-export const TLP_RANK: Record<Tlp, number> = { clear: 0, green: 1, amber: 2, 'amber+strict': 3, red: 4 };
 
 /**
  * Category from tags (lower-cased names). MISP says what an indicator is for in taxonomy tags rather than in the
@@ -73,17 +72,6 @@ const TAG_CATEGORIES: ReadonlyMap<string, Category> = new Map<string, Category>(
   ['ecsirt:information-gathering="scanner"', 'scanner'],
 ]);
 const MALWARE_TAG_PREFIXES = ['malware_classification:', 'ms-caro-malware:', 'misp-galaxy:malpedia='];
-/** When tags name several categories, the most specific wins. */
-const CATEGORY_RANK: Record<Category, number> = {
-  c2: 7,
-  phishing: 6,
-  botnet: 5,
-  malware: 4,
-  spam: 3,
-  scanner: 2,
-  blocklist: 1,
-  other: 0,
-};
 
 /**
  * Category from the attribute's MISP category when no tag says more: payload delivery / installation and

@@ -9,7 +9,7 @@ import Assembler from 'stream-json/core/assembler.js';
 import type { Token } from 'stream-json/core/parser.js';
 import { BaseTokenWalker, walkJsonTokens } from './json-tokens.js';
 import type { Format, ParseContext, Rejected } from '../../domain/format.js';
-import type { Category, Tlp } from '../../domain/indicator.js';
+import { CATEGORY_RANK, TLP_RANK, type Category, type Tlp } from '../../domain/indicator.js';
 import type { ClaimRecord } from '../claim-record.js';
 import { PatternError, patternValues, type PatternValue } from './stix-pattern.js';
 
@@ -39,7 +39,6 @@ const TLP_NAMES: ReadonlyMap<string, Tlp> = new Map<string, Tlp>([
   ['amber+strict', 'amber+strict'],
   ['red', 'red'],
 ]);
-const TLP_RANK: Record<Tlp, number> = { clear: 0, green: 1, amber: 2, 'amber+strict': 3, red: 4 };
 
 /**
  * The TLP a marking-definition object states: TLP 2.0 in an extension's `tlp_2_0` property, or TLP 1.0 as
@@ -88,16 +87,6 @@ const NAMED: ReadonlyMap<string, Category> = new Map<string, Category>([
   ['attribution', 'other'],
   ['benign', 'other'],
 ]);
-const CATEGORY_RANK: Record<Category, number> = {
-  c2: 7,
-  phishing: 6,
-  botnet: 5,
-  malware: 4,
-  spam: 3,
-  scanner: 2,
-  blocklist: 1,
-  other: 0,
-};
 
 function categoryOf(words: string[], killChain: unknown): Category | undefined {
   if (Array.isArray(killChain)) {
