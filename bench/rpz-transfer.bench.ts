@@ -22,6 +22,7 @@ import { ingest } from '../src/intel/ingest.js';
 import { DEFAULT_SOURCE_DEFAULTS } from '../src/intel/source.js';
 import { migrate } from '../src/store/migrate.js';
 import { openSqlite } from '../src/store/open.js';
+import { writeUnboundConfig } from '../test/support/unbound.js';
 import { Cleanup } from './lib/cleanup.js';
 import { freePort } from './lib/free-port.js';
 import { repoRoot } from './lib/paths.js';
@@ -104,43 +105,16 @@ function peakRss(pid: number | undefined): number | null {
 }
 
 function unboundConfig(dir: string, port: number, rpz: string[]): string {
-  writeFileSync(
-    join(dir, 'test.zone'),
-    '$ORIGIN test.\n$TTL 60\n@ IN SOA ns.test. h.test. 1 3600 600 86400 60\n@ IN NS ns.test.\nns IN A 127.0.0.1\n',
-  );
-  const conf = join(dir, `unbound-${port}.conf`);
-  const lines = [
-    'server:',
-    `  interface: 127.0.0.1@${port}`,
-    `  port: ${port}`,
-    '  do-ip6: no',
-    '  username: ""',
-    '  chroot: ""',
-    `  directory: "${dir}"`,
-    `  pidfile: "${dir}/unbound-${port}.pid"`,
-    '  do-daemonize: no',
-    '  use-syslog: no',
-    '  logfile: ""',
-    '  verbosity: 0',
-    '  num-threads: 1',
-    '  module-config: "respip iterator"',
-    '  do-not-query-localhost: no',
-    '  local-zone: "test." nodefault',
-    'stub-zone:',
-    '  name: "."',
-    '  stub-addr: 127.0.0.1@9',
-    'auth-zone:',
-    '  name: "test."',
-    `  zonefile: "${join(dir, 'test.zone')}"`,
-    '  for-downstream: no',
-    '  for-upstream: yes',
-    'rpz:',
-    `  name: ${enforce.rpz.zone}`,
-    ...rpz.map((line) => `  ${line}`),
-    '',
-  ];
-  writeFileSync(conf, lines.join('\n'));
-  return conf;
+  const zone =
+    '$ORIGIN test.\n$TTL 60\n@ IN SOA ns.test. h.test. 1 3600 600 86400 60\n@ IN NS ns.test.\nns IN A 127.0.0.1\n';
+  return writeUnboundConfig({
+    dir,
+    port,
+    zone,
+    rpz: [`name: ${enforce.rpz.zone}`, ...rpz],
+    verbosity: 0,
+    server: ['num-threads: 1'],
+  });
 }
 
 function startUnbound(conf: string, label: string): ChildProcess {

@@ -12,6 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { missingProgram } from '../support/components.js';
 import { freePort, runCli, startServe, type Served } from '../support/serve.js';
+import { writeUnboundConfig } from '../support/unbound.js';
 
 const run = promisify(execFile);
 const UNBOUND = '/usr/sbin/unbound';
@@ -102,42 +103,17 @@ describe('serve as the RPZ primary of a real Unbound, with the sinkhole and the 
       MIZUGIWA_ENFORCE_SINKHOLE_LISTEN: `127.0.0.1:${sinkholePort}`,
     });
 
-    writeFileSync(join(cwd, 'test.zone'), REAL_ZONE);
-    const conf = join(cwd, 'unbound.conf');
-    writeFileSync(
-      conf,
-      [
-        'server:',
-        `  interface: 127.0.0.1@${dnsPort}`,
-        `  port: ${dnsPort}`,
-        '  do-ip6: no',
-        '  username: ""',
-        '  chroot: ""',
-        `  directory: "${cwd}"`,
-        `  pidfile: "${cwd}/unbound.pid"`,
-        '  do-daemonize: no',
-        '  use-syslog: no',
-        '  logfile: ""',
-        '  verbosity: 1',
-        '  module-config: "respip iterator"',
-        '  do-not-query-localhost: no',
-        '  local-zone: "test." nodefault',
-        'stub-zone:',
-        '  name: "."',
-        '  stub-addr: 127.0.0.1@9',
-        'auth-zone:',
-        '  name: "test."',
-        `  zonefile: "${join(cwd, 'test.zone')}"`,
-        '  for-downstream: no',
-        '  for-upstream: yes',
-        // The resolver side, as `mizugiwa enforce rpz config unbound` prints it (with the test's ports).
-        ...cli(['enforce', 'rpz', 'config', 'unbound'])
-          .stdout.split('\n')
-          .filter((l) => !l.startsWith('#') && !l.startsWith('server:') && !l.includes('module-config'))
-          .map((l) => l.replace(/@\d+$/, `@${rpzPort}`)),
-        '',
-      ].join('\n'),
-    );
+    // The rpz: clause as `mizugiwa enforce rpz config unbound` prints it (with the test's port).
+    const conf = writeUnboundConfig({
+      dir: cwd,
+      port: dnsPort,
+      zone: REAL_ZONE,
+      rpz: cli(['enforce', 'rpz', 'config', 'unbound'])
+        .stdout.split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l && !l.startsWith('#') && !['server:', 'rpz:'].includes(l) && !l.startsWith('module-config'))
+        .map((l) => l.replace(/@\d+$/, `@${rpzPort}`)),
+    });
     await run('/usr/sbin/unbound-checkconf', [conf]);
     unbound = spawn(UNBOUND, ['-d', '-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
     unbound.stdout!.on('data', (d: Buffer) => (unboundLog += d.toString()));

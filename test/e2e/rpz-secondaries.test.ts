@@ -18,6 +18,7 @@ import { renderZone, type RpzZone } from '../../src/enforce/rpz/zone.js';
 import type { PolicySnapshot } from '../../src/enforce/snapshot.js';
 import { missingProgram } from '../support/components.js';
 import { freePort } from '../support/serve.js';
+import { writeUnboundConfig } from '../support/unbound.js';
 
 const run = promisify(execFile);
 const UNBOUND = '/usr/sbin/unbound';
@@ -136,44 +137,12 @@ describe('Unbound as an RPZ secondary', { skip: skipUnbound }, () => {
       port: primary,
       logs,
     } = await startServer({ notify: [`127.0.0.1:${port}`] }, zone(['evil.test', 'other.example'], 1));
-    writeFileSync(join(dir, 'test.zone'), REAL_ZONE);
-    const conf = join(dir, 'unbound.conf');
-    writeFileSync(
-      conf,
-      [
-        'server:',
-        `  interface: 127.0.0.1@${port}`,
-        `  port: ${port}`,
-        '  do-ip6: no',
-        '  username: ""',
-        '  chroot: ""',
-        `  directory: "${dir}"`,
-        `  pidfile: "${dir}/unbound.pid"`,
-        '  do-daemonize: no',
-        '  use-syslog: no',
-        '  logfile: ""',
-        '  verbosity: 1',
-        '  module-config: "respip iterator"',
-        '  do-not-query-localhost: no',
-        // .test is one of Unbound's built-in empty zones; the local auth-zone below serves it instead.
-        '  local-zone: "test." nodefault',
-        // Anything that would need the internet goes to a closed loopback port instead.
-        'stub-zone:',
-        '  name: "."',
-        '  stub-addr: 127.0.0.1@9',
-        'auth-zone:',
-        '  name: "test."',
-        `  zonefile: "${join(dir, 'test.zone')}"`,
-        '  for-downstream: no',
-        '  for-upstream: yes',
-        'rpz:',
-        `  name: ${enforce.rpz.zone}`,
-        `  primary: 127.0.0.1@${primary}`,
-        '  rpz-log: yes',
-        '  rpz-log-name: "mizugiwa"',
-        '',
-      ].join('\n'),
-    );
+    const conf = writeUnboundConfig({
+      dir,
+      port,
+      zone: REAL_ZONE,
+      rpz: [`name: ${enforce.rpz.zone}`, `primary: 127.0.0.1@${primary}`, 'rpz-log: yes', 'rpz-log-name: "mizugiwa"'],
+    });
     await run('/usr/sbin/unbound-checkconf', [conf]);
     const unbound = daemon(UNBOUND, ['-d', '-c', conf]);
 
