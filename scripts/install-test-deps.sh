@@ -19,6 +19,10 @@ PACKAGES=(
   postfix             # mail server that reads the client/sender access maps Mizugiwa publishes
   swaks               # SMTP client that speaks to Postfix in the mail test
   curl                # fetches the block page from the sinkhole in the DNS end-to-end test
+  fstrm-bin           # fstrm_capture: the reference Frame Streams receiver the dnstap receiver is checked against
+  dnstap-ldns         # dnstap-ldns: the reference dnstap decoder for the recorded streams
+  dnsperf             # drives real Unbound at its maximum rate in the dnstap benchmark
+  bsdutils            # logger: sends RFC 3164 and RFC 5424 messages over UDP and TCP to the syslog server
 )
 
 missing=()

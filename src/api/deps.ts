@@ -1,6 +1,7 @@
 import type { Config } from '../config/index.js';
 import type { Enforcer } from '../enforce/service.js';
 import type { Logger } from '../log.js';
+import type { InputStatus } from '../observe/pipeline/input-stats.js';
 import type { Store } from '../store/open.js';
 
 /** What the routes need from the running server. */
@@ -12,4 +13,6 @@ export type AppDeps = {
   log: Logger;
   /** The running server's enforcer; buildApp makes one without timers when none is given. */
   enforcer?: Enforcer;
+  /** The running server's observation inputs (live counters since start); absent outside `serve`. */
+  observation?: { status(): InputStatus[] };
 };

@@ -10,6 +10,7 @@ import { registerDbCommands } from './db.js';
 import { registerDeadLetterCommands } from './dead-letter.js';
 import { registerEnforceCommands } from './enforce.js';
 import { registerIntelCommands } from './intel.js';
+import { registerObserveCommands } from './observe.js';
 import { registerJobCommands } from './jobs.js';
 import { registerServeCommand } from './serve.js';
 import { registerSubscriberCommands } from './subscriber.js';
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerSubscriberCommands(program);
   registerIntelCommands(program);
   registerEnforceCommands(program);
+  registerObserveCommands(program);
   program.commands.forEach((c) => c.exitOverride());
   return program;
 }

@@ -2,6 +2,7 @@ import { Cron } from 'croner';
 import { z } from 'zod';
 import { enforceSchema } from './enforce-schema.js';
 import { intelSchema } from './intel-schema.js';
+import { observeSchema } from './observe-schema.js';
 import { parseListen } from './listen.js';
 
 export { parseListen };
@@ -77,6 +78,7 @@ export const configSchema = z.strictObject({
     .prefault({}),
   intel: intelSchema,
   enforce: enforceSchema,
+  observe: observeSchema,
 });
 
 export type Config = z.output<typeof configSchema>;

@@ -15,6 +15,11 @@ export const PERMISSIONS = [
   'subscriber.write',
   /** Read and verify the audit trail. */
   'audit.read',
+  /**
+   * Read sightings: which client address reached which listed name or address, when. That is traffic
+   * data under the secrecy of communications, so viewers (dashboards) do not get it.
+   */
+  'sightings.read',
   /** Manage users and API tokens. */
   'users.manage',
 ] as const;
@@ -22,9 +27,9 @@ export type Permission = (typeof PERMISSIONS)[number];
 
 const GRANTS: Record<Role, readonly Permission[]> = {
   viewer: ['system.read'],
-  analyst: ['system.read', 'system.operate'],
-  abuse_desk: ['system.read', 'subscriber.read'],
-  legal: ['system.read', 'subscriber.read', 'audit.read'],
+  analyst: ['system.read', 'system.operate', 'sightings.read'],
+  abuse_desk: ['system.read', 'subscriber.read', 'sightings.read'],
+  legal: ['system.read', 'subscriber.read', 'audit.read', 'sightings.read'],
   admin: PERMISSIONS,
 };
 

@@ -19,6 +19,10 @@ export type IndicatorRef = {
 export type LiveMatcher = {
   /** The matcher in force; lookups through it never wait on a rebuild and skip what expired since it was built. */
   readonly current: Matcher<IndicatorRef>;
+  /** What the current matcher was built from: worker threads build their own copies from it. */
+  readonly items: readonly MatcherItem<IndicatorRef>[];
+  /** Goes up by one with each rebuild, so that holders of a copy know when theirs is stale. */
+  readonly generation: number;
   /** Rebuilds from the effective claims and swaps the new matcher in at once. */
   rebuild(now?: Date): Promise<Matcher<IndicatorRef>['counts']>;
 };
@@ -28,20 +32,41 @@ export type LiveMatcher = {
  * swapped atomically: a lookup uses either the old index or the new one, never a half-built one.
  */
 export async function createLiveMatcher(db: Kysely<Database>, now = new Date()): Promise<LiveMatcher> {
-  let current = unexpired(await build(db, now));
+  let built = await build(db, now);
+  let current = unexpired(built.matcher);
+  let generation = 1;
   return {
     get current() {
       return current;
     },
+    get items() {
+      return built.items;
+    },
+    get generation() {
+      return generation;
+    },
     async rebuild(at = new Date()) {
-      const next = unexpired(await build(db, at));
-      current = next;
-      return next.counts;
+      built = await build(db, at);
+      current = unexpired(built.matcher);
+      generation++;
+      return current.counts;
     },
   };
 }
 
-async function build(db: Kysely<Database>, now: Date): Promise<Matcher<IndicatorRef>> {
+async function build(
+  db: Kysely<Database>,
+  now: Date,
+): Promise<{ matcher: Matcher<IndicatorRef>; items: MatcherItem<IndicatorRef>[] }> {
+  const items = await loadIndicatorItems(db, now);
+  return { matcher: buildMatcher(items), items };
+}
+
+/**
+ * The effective indicators with what their claims say, one item per indicator: what a matcher is built
+ * from. Worker threads build theirs from it without the main thread building one of its own.
+ */
+export async function loadIndicatorItems(db: Kysely<Database>, now = new Date()): Promise<MatcherItem<IndicatorRef>[]> {
   const byIndicator = new Map<string, MatcherItem<IndicatorRef> & { counts: Map<Category, number> }>();
   for await (const claim of effectiveClaims(db, now.toISOString())) {
     const key = `${claim.type} ${claim.value}`;
@@ -61,10 +86,12 @@ async function build(db: Kysely<Database>, now: Date): Promise<Matcher<Indicator
     ref.confidence = Math.max(ref.confidence, claim.confidence);
     ref.validUntilMs = Math.max(ref.validUntilMs, Date.parse(claim.validUntil));
   }
+  const items: MatcherItem<IndicatorRef>[] = [];
   for (const item of byIndicator.values()) {
     item.ref.categories = [...item.counts.entries()].sort((a, b) => b[1] - a[1]).map(([c]) => c);
+    items.push({ indicator: item.indicator, ref: item.ref });
   }
-  return buildMatcher(byIndicator.values());
+  return items;
 }
 
 /** Wraps a matcher so that an indicator whose claims all expired after the build no longer matches. */

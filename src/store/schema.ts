@@ -17,6 +17,10 @@ export interface Database {
   enforceVersions: EnforceVersionsTable;
   alerts: AlertsTable;
   sinkholeHits: SinkholeHitsTable;
+  sightings: SightingsTable;
+  observePositions: ObservePositionsTable;
+  observeCounts: ObserveCountsTable;
+  rawObservations: RawObservationsTable;
 }
 
 export interface UsersTable {
@@ -210,3 +214,63 @@ export interface SinkholeHitsTable {
   reference: string;
 }
 export type NewSinkholeHit = Insertable<SinkholeHitsTable>;
+
+export interface SightingsTable {
+  id: Generated<number>;
+  indicatorType: string;
+  indicatorValue: string;
+  point: string;
+  client: string;
+  windowStart: string;
+  firstSeen: string;
+  lastSeen: string;
+  count: number;
+  blockedCount: number;
+  categories: string;
+  sources: string;
+  input: string;
+  detail: string | null;
+  subscriber: string | null;
+  attributedAt: string | null;
+}
+export type SightingRow = Selectable<SightingsTable>;
+export type NewSighting = Insertable<SightingsTable>;
+
+export interface ObservePositionsTable {
+  id: Generated<number>;
+  input: string;
+  path: string;
+  dev: number;
+  ino: number;
+  offset: number;
+  line: number;
+  head: string;
+  updatedAt: string;
+}
+
+export interface ObserveCountsTable {
+  id: Generated<number>;
+  input: string;
+  point: string;
+  minute: string;
+  observed: number;
+  matched: number;
+  rejected: number;
+  dropped: number;
+}
+
+export interface RawObservationsTable {
+  id: Generated<number>;
+  at: string;
+  input: string;
+  point: string;
+  client: string;
+  clientPort: number | null;
+  domain: string | null;
+  addresses: string | null;
+  port: number | null;
+  url: string | null;
+  email: string | null;
+  blocked: number | null;
+  detail: string | null;
+}
