@@ -1,12 +1,17 @@
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { InputStatus } from '../observe/pipeline/input-stats.js';
 import type { Database } from '../store/schema.js';
 import { countDeadLetters } from '../store/dead-letters.js';
 import { countRunningJobs } from '../store/jobs.js';
 
 /** Prometheus metrics for one server: request counts and latency, plus figures read from the store at scrape time. */
-export function installMetrics(app: FastifyInstance, db: Kysely<Database>): Registry {
+export function installMetrics(
+  app: FastifyInstance,
+  db: Kysely<Database>,
+  observation?: { status(): InputStatus[] },
+): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'mizugiwa_' });
 
@@ -85,6 +90,24 @@ export function installMetrics(app: FastifyInstance, db: Kysely<Database>): Regi
       for (const row of rows) this.set({ kind: row.kind }, Number(row.n));
     },
   });
+
+  // The running pipeline's counters since start, per input. Drops are what a datagram source (UDP
+  // syslog) could not hand over while the workers were full: alert on any increase.
+  const observed = (name: string, help: string, pick: (s: InputStatus) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['input', 'format'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const s of observation?.status() ?? []) this.set({ input: s.input, format: s.format }, pick(s));
+      },
+    });
+  observed('mizugiwa_observe_read', 'Lines or dnstap frames read since start, by input', (s) => s.units);
+  observed('mizugiwa_observe_matched', 'Observations that matched an indicator since start, by input', (s) => s.matched);
+  observed('mizugiwa_observe_rejected', 'Unreadable lines or frames (dead-lettered) since start, by input', (s) => s.rejected);
+  observed('mizugiwa_observe_dropped', 'Messages a datagram input had to drop since start, by input', (s) => s.dropped);
 
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';

@@ -101,7 +101,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   installAuth(app, deps.store.db, deps.config.http.session_hours);
   installErrorHandling(app, await installWebUi(app));
-  const metrics = installMetrics(app, deps.store.db);
+  const metrics = installMetrics(app, deps.store.db, deps.observation);
 
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
   app.get('/api/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());

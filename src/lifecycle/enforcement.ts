@@ -9,6 +9,7 @@ import { createEnforcer, type Enforcer } from '../enforce/service.js';
 import { startSinkhole, type Sinkhole } from '../enforce/sinkhole/server.js';
 import type { Logger } from '../log.js';
 import type { LiveMatcher } from '../match/live.js';
+import type { ObservePipeline } from '../observe/pipeline/pipeline.js';
 import type { Database } from '../store/schema.js';
 
 export type Enforcement = {
@@ -31,6 +32,8 @@ export async function startEnforcement(deps: {
   configDir: string;
   log: Logger;
   matcher: LiveMatcher;
+  /** Where a sinkhole hit on a listed name goes to become a sighting. */
+  observe?: Pick<ObservePipeline, 'matched'>;
 }): Promise<Enforcement> {
   const { db, config, log } = deps;
   let rpz: RpzServer | undefined;
@@ -61,6 +64,23 @@ export async function startEnforcement(deps: {
         lookup: (host) => {
           const match = deps.matcher.current.domain(host);
           return match && { categories: match.ref.categories };
+        },
+        onHit: (hit) => {
+          const match = hit.host === '' ? undefined : deps.matcher.current.domain(hit.host);
+          if (!match || !deps.observe) return;
+          deps.observe.matched(
+            'sinkhole',
+            {
+              time: hit.at.getTime(),
+              point: 'sinkhole',
+              client: hit.clientIp,
+              clientPort: hit.clientPort,
+              domain: hit.host,
+              blocked: true,
+              detail: hit.reference,
+            },
+            match,
+          );
         },
       });
     }

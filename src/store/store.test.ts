@@ -16,6 +16,7 @@ import {
 } from './dead-letters.js';
 import { failStaleJobs, getJob, listJobs } from './jobs.js';
 import { startJob } from '../jobs/run.js';
+import { writeObservationFlush } from './sightings.js';
 import { housekeeping } from '../jobs/housekeeping.js';
 import { readSubscribers, upsertSubscriber } from './subscribers.js';
 import { UserFacingError } from '../domain/user-facing-error.js';
@@ -164,6 +165,31 @@ for (const kind of await storeKinds()) {
           reference: 'MZ-TEST',
         })
         .execute();
+      const at = new Date().toISOString();
+      await writeObservationFlush(store.db, {
+        sightings: [
+          {
+            indicatorType: 'domain',
+            indicatorValue: 'evil.example',
+            point: 'dns',
+            client: '10.0.0.1',
+            windowStart: at,
+            firstSeen: at,
+            lastSeen: at,
+            count: 2,
+            blockedCount: 0,
+            categories: ['c2'],
+            sources: ['test'],
+            input: 'resolver1',
+            detail: 'A',
+            subscriber: null,
+          },
+        ],
+        counts: [{ input: 'resolver1', point: 'dns', minute: at, observed: 9, matched: 2, rejected: 0, dropped: 0 }],
+        deadLetters: [],
+        raw: [],
+        positions: [],
+      });
       const result = await housekeeping(
         store.db,
         {
@@ -171,12 +197,15 @@ for (const kind of await storeKinds()) {
           jobs: { history_days: 30, housekeeping_cron: '0 0 * * *' },
           intel: configSchema.parse({}).intel,
           enforce: configSchema.parse({}).enforce,
+          observe: configSchema.parse({}).observe,
         },
         future,
       );
       assert.equal(result.deadLetters, 1);
       assert.ok(result.jobs >= 2);
       assert.equal(result.sinkholeHits, 1);
+      assert.equal(result.sightings, 1);
+      assert.equal(result.observeCounts, 1);
       const afterwards = await store.db
         .selectFrom('auditEntries')
         .select((eb) => eb.fn.countAll<number>().as('n'))

@@ -69,6 +69,11 @@ export type SinkholeOptions = {
   log: LogSink;
   now?: () => Date;
   limits?: Partial<SinkholeLimits>;
+  /**
+   * Every hit, stored or over a limit: the observation stage sums them into sightings (a flood from
+   * one client is one sighting with a large count, whatever the hits table kept).
+   */
+  onHit?: (hit: { at: Date; clientIp: string; clientPort: number; host: string; reference: string }) => void;
 };
 
 export type SinkholeEndpoint = { host: string; port: number };
@@ -145,10 +150,13 @@ export async function startSinkhole(options: SinkholeOptions): Promise<Sinkhole>
     if (!slot.store || !writer.hasRoom()) {
       stats.suppressed++;
       limiter.suppressed(slot);
-      return slot.reference ?? newReference(at);
+      const reference = slot.reference ?? newReference(at);
+      options.onHit?.({ at, clientIp: client.ip, clientPort: client.port, host, reference });
+      return reference;
     }
     const reference = newReference(at);
     limiter.stored(slot, reference);
+    options.onHit?.({ at, clientIp: client.ip, clientPort: client.port, host, reference });
     writer.add({
       at: at.toISOString(),
       clientIp: client.ip,

@@ -196,5 +196,15 @@ export function withDnsFacts(envelope: DnstapEnvelope): DnstapMessage | string {
   if (!envelope.dns) return `${typeName} without ${response ? 'response_message' : 'query_message'}`;
   const facts = readDnsFacts(envelope.dns, response);
   if (typeof facts === 'string') return `${typeName}: ${facts}`;
-  return { ...envelope, qname: facts.qname, qtype: facts.qtype, rcode: facts.rcode, answers: facts.answers };
+  return {
+    type: envelope.type,
+    time: envelope.time,
+    client: envelope.client,
+    clientPort: envelope.clientPort,
+    dns: envelope.dns,
+    qname: facts.qname,
+    qtype: facts.qtype,
+    rcode: facts.rcode,
+    answers: facts.answers,
+  };
 }

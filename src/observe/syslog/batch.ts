@@ -44,7 +44,7 @@ export class LineBatcher {
 
   /** Queues a line; false when the queue is full and the line was dropped (and counted). */
   add(line: string): boolean {
-    const { maxLines, maxDelayMs, maxQueuedLines } = this.options;
+    const { maxLines, maxQueuedLines } = this.options;
     if (this.queue.length >= maxQueuedLines) {
       this.options.counts.dropped++;
       return false;
@@ -52,13 +52,7 @@ export class LineBatcher {
     this.queue.push(line);
     if (this.inFlight !== undefined) return true;
     if (this.queue.length >= maxLines) this.flush();
-    else if (this.timer === undefined) {
-      this.timer = setTimeout(() => {
-        this.timer = undefined;
-        this.flush();
-      }, maxDelayMs);
-      this.timer.unref();
-    }
+    else this.schedule();
     return true;
   }
 
@@ -97,7 +91,7 @@ export class LineBatcher {
       return;
     }
     if (answer === false) counts.dropped += batch.length;
-    else if (answer instanceof Promise) this.wait(answer, batch);
+    else if (isThenable(answer)) this.wait(Promise.resolve(answer), batch);
     else counts.lines += batch.length;
   }
 
@@ -120,13 +114,18 @@ export class LineBatcher {
     this.options.onIdle?.();
     // What came in meanwhile: a full batch goes now, a partial one waits its turn as usual.
     if (this.queue.length >= this.options.maxLines) this.flush();
-    else if (this.queue.length > 0 && this.timer === undefined) {
-      this.timer = setTimeout(() => {
-        this.timer = undefined;
-        this.flush();
-      }, this.options.maxDelayMs);
-      this.timer.unref();
-    }
+    else if (this.queue.length > 0) this.schedule();
+  }
+
+  /** A partial batch goes after maxDelayMs, so a quiet sender's lines do not wait for more to come. */
+  private schedule(): void {
+    if (this.timer !== undefined) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.flush();
+    }, this.options.maxDelayMs);
+    // The sockets keep the process alive while the server runs; a pending flush alone should not.
+    this.timer.unref();
   }
 
   private fail(error: unknown, batch: string[]): void {
@@ -137,4 +136,8 @@ export class LineBatcher {
       // A failing failure handler must not take the server down; the lines are counted as dropped.
     }
   }
+}
+
+function isThenable(value: unknown): value is PromiseLike<void> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }

@@ -33,7 +33,6 @@ export type MessageContext = LineContext & {
 
 const SP = 32;
 const LT = 60;
-const GT = 62;
 const BOM = 0xfeff;
 // RFC 3164 §4.3.3: a message without a PRI is taken as user.notice.
 const DEFAULT_PRI = 13;

@@ -5,7 +5,8 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { HEAD_BYTES, headHash, readHead } from './head.js';
 import { LineSplitter, type LinePiece } from './line-splitter.js';
 import type { TailContext } from './tail-context.js';
-import type { FilePosition, LineBatch } from './types.js';
+import { batchOf, pieceEvents } from './line-batch.js';
+import type { FilePosition } from './types.js';
 
 const NEWLINE = 0x0a;
 
@@ -117,6 +118,11 @@ export class TailedFile {
     return (await this.handle.stat()).size;
   }
 
+  /** Last modification time in ms: a rotated file written to recently may still get its writer's last lines. */
+  async modifiedAt(): Promise<number> {
+    return (await this.handle.stat()).mtimeMs;
+  }
+
   /** Whether the file still starts with the bytes read from it: false after a truncate and rewrite. */
   async headUnchanged(): Promise<boolean> {
     if (this.knownHead.length === 0) return true;
@@ -145,18 +151,10 @@ export class TailedFile {
   private async handOver(pieces: LinePiece[]): Promise<boolean> {
     for (const piece of pieces) {
       if (this.ctx.stopped) return false;
-      const from = this.position;
-      const to = { ...from, offset: from.offset + piece.bytes, line: from.line + piece.lines, head: this.headHash() };
-      const batch: LineBatch = { data: piece.data, firstLine: from.line + 1, lines: piece.lines, from, to };
-      if (piece.overLong) {
-        batch.overLong = true;
-        this.ctx.emit({ type: 'line-too-long', path: this.openedPath, line: to.line, bytes: piece.bytes });
-      }
-      if (piece.unterminated) {
-        this.ctx.emit({ type: 'unterminated-line', path: this.openedPath, line: to.line, bytes: piece.bytes });
-      }
+      const batch = batchOf(this.position, piece, this.headHash());
+      for (const event of pieceEvents(piece, batch, this.openedPath)) this.ctx.emit(event);
       await this.ctx.deliver(batch);
-      this.position = to;
+      this.position = batch.to;
     }
     return true;
   }
