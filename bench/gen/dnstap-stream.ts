@@ -103,18 +103,20 @@ function dnstapMessage(
   return w.finish();
 }
 
+/** EDNS OPT record, as resolvers add to every answer: root owner, UDP size 1232, no options. */
+const OPT_RECORD = Buffer.from([0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0]);
+
 function dnsQuery(id: number, name: string, qtype: 'A' | 'AAAA'): Uint8Array {
-  return dnsPacket.encode({
+  const head = dnsPacket.encode({
     type: 'query',
     id,
     flags: dnsPacket.RECURSION_DESIRED,
     questions: [{ type: qtype, class: 'IN', name }],
-    additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 1232, flags: 0 }],
   });
+  const out = Buffer.concat([head, OPT_RECORD]);
+  out.writeUInt16BE(1, 10); // ARCOUNT
+  return out;
 }
-
-/** EDNS OPT record, as resolvers add to every answer: root owner, UDP size 1232, no options. */
-const OPT_RECORD = Buffer.from([0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0]);
 
 /**
  * A response as resolvers write it: the answers' owner names compressed to a pointer at the question
@@ -125,8 +127,8 @@ function dnsResponse(id: number, pair: DnstapPair): Uint8Array {
   const head = dnsPacket.encode({
     type: 'response',
     id,
-    flags: dnsPacket.RECURSION_DESIRED | dnsPacket.RECURSION_AVAILABLE,
-    rcode: pair.rcode,
+    // dns-packet takes the rcode as the low 4 bits of the flags.
+    flags: dnsPacket.RECURSION_DESIRED | dnsPacket.RECURSION_AVAILABLE | (pair.rcode === 'NXDOMAIN' ? 3 : 0),
     questions: [{ type: pair.qtype, class: 'IN', name: pair.name }],
   });
   const records = pair.answers.map((address) => {

@@ -51,6 +51,8 @@ const EXPECTED: Record<string, Permission | 'public'> = {
   'POST /api/enforce/:point/publish': 'system.operate',
   'POST /api/enforce/:point/approve': 'system.operate',
   'GET /api/alerts': 'system.read',
+  'GET /api/sightings': 'sightings.read',
+  'GET /api/observe/status': 'system.read',
 };
 
 /** Parameters that name nothing, so an allowed call cannot change the state other checks rely on. */

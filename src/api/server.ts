@@ -26,6 +26,7 @@ import { intelImportRoutes } from './routes/intel-import.js';
 import { intelIndicatorRoutes } from './routes/intel-indicators.js';
 import { intelAllowlistRoutes } from './routes/intel-allowlists.js';
 import { enforceRoutes } from './routes/enforce.js';
+import { sightingRoutes } from './routes/sightings.js';
 import { createEnforcer } from '../enforce/service.js';
 
 /** The HTTP server: API, docs, metrics and the web UI. Not listening yet; the caller decides where. */
@@ -44,10 +45,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     reply.header('x-request-id', request.id);
   });
   app.addHook('onResponse', async (request, reply) => {
+    // The path and the names of the query parameters, not their values: those can be a client address
+    // (sightings, which are traffic data) or a subscriber's name (search), and an info log is kept and
+    // shipped far more widely than the audit trail.
+    const mark = request.url.indexOf('?');
+    const path = mark < 0 ? request.url : request.url.slice(0, mark);
+    const query = mark < 0 ? undefined : request.url.slice(mark + 1);
     request.log.info(
       {
         method: request.method,
-        url: request.url,
+        url: path,
+        ...(query !== undefined && { query: [...new URLSearchParams(query).keys()] }),
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime * 10) / 10,
       },
@@ -114,6 +122,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(jobRoutes(deps));
   await app.register(deadLetterRoutes(deps));
   await app.register(subscriberRoutes(deps));
+  await app.register(sightingRoutes(deps));
   const withEnforcer: AppDeps = deps.enforcer
     ? deps
     : {

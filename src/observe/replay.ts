@@ -49,7 +49,7 @@ export async function replay(
   try {
     if (options.format === 'dnstap') {
       if (!stdin) progress?.setTotal(statSync(file).size);
-      await replayDnstapFile({ input, file, pipeline, ...(progress && { onBytes: (n: number) => progress.advance(n) }) });
+      await replayDnstapFile({ input, file, pipeline, db: deps.db, ...(progress && { onBytes: (n: number) => progress.advance(n) }) });
     } else if (stdin) {
       let line = 1;
       const format = options.format;

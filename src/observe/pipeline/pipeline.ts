@@ -37,8 +37,8 @@ export type FrameInput = { input: string; origin: string; frames: Uint8Array[]; 
 export type ObservePipeline = {
   /** Takes a batch once workers and the store have room: how files and TCP streams are held back. */
   lines(batch: LineInput): Promise<void>;
-  /** For a source that cannot wait (UDP): takes the batch only if there is room now, else counts it dropped. */
-  offerLines(batch: LineInput, count: number): boolean;
+  /** For a source that cannot wait (UDP): takes the batch only if there is room now; false: the caller drops and counts it. */
+  offerLines(batch: LineInput): boolean;
   frames(batch: FrameInput): Promise<void>;
   /** A match made elsewhere (the sinkhole looks up every name it serves), recorded like any other. */
   matched(input: string, observation: Observation, match: Match<IndicatorRef>): void;
@@ -169,11 +169,9 @@ export function createObservePipeline(options: PipelineOptions): ObservePipeline
       const stateful = LINE_FORMATS[batch.format].stateful;
       await pool.submit(lineJob(batch), lineMeta(batch), stateful ? hash(batch.stream) : undefined);
     },
-    offerLines(batch, count) {
+    offerLines(batch) {
       syncIndicators();
-      if (pool.offer(lineJob(batch), lineMeta(batch))) return true;
-      this.dropped(batch.input, LINE_FORMATS[batch.format].point, count);
-      return false;
+      return pool.offer(lineJob(batch), lineMeta(batch));
     },
     async frames(batch) {
       await buffer.room();

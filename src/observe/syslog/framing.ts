@@ -231,7 +231,7 @@ export class SyslogFramer {
 
   private emitSkipped(): void {
     const raw = Buffer.concat(this.head, this.headLength);
-    const how = this.state === SKIPPING_COUNTED ? 'by its count' : 'to the next line feed';
+    const how = this.state === SKIPPING_COUNTED ? 'by its count' : 'up to the next line feed';
     const reason = `${this.skipReason}: ${this.skipped} bytes skipped ${how}`;
     const position = this.frameStart;
     this.reset();

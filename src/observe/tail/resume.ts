@@ -34,7 +34,7 @@ export async function resolveStart(ctx: TailContext, start: FilePosition): Promi
       ctx.summary.truncations += 1;
       const siblings = await listSiblings(ctx.path);
       const continuation = await findContinuation(siblings, start, atPath.ino);
-      ctx.emit({ type: 'truncated', path: ctx.path, offset: start.offset, size: atPath.size, copy: continuation?.sibling.path });
+      ctx.emit({ type: 'truncated', path: ctx.path, offset: start.offset, size: atPath.size, copy: continuation?.sibling.path, linesMayBeLost: true });
       const backlog = continuation ? await backlogFrom(ctx, start, continuation, siblings, atPath.ino, opened) : [];
       return { backlog, current: startOfPath(ctx, atPath) };
     }

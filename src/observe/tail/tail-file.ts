@@ -77,14 +77,19 @@ class TailRun {
     }
     if (!this.current) return this.openCurrent();
 
-    const outcome = await this.current.readAvailable(this.ctx.follow ? this.ctx.pollMs : Infinity);
-    if (outcome === 'stopped') return false;
     if (!this.ctx.follow) {
       // A replay reads to the end once; a final line without '\n' is a line, as nothing will complete it.
-      if (outcome === 'eof') await this.current.finish();
+      if ((await this.current.readAvailable()) === 'eof') await this.current.finish();
       return false;
     }
-    await this.lookAtPath(this.current);
+    // Looked at before reading, so bytes of a file truncated and written again since the last read are not
+    // taken for the continuation of the old content.
+    if (await this.pathChanged(this.current)) return true;
+    const outcome = await this.current.readAvailable(this.ctx.pollMs);
+    if (outcome === 'stopped') return false;
+    if (outcome === 'eof' && (await this.current.size()) === this.current.bytesRead) {
+      await this.ctx.sleep(this.ctx.pollMs);
+    }
     return true;
   }
 
@@ -106,10 +111,10 @@ class TailRun {
   }
 
   /**
-   * At the end of what could be read: has the path been given to another file (rotation), has the file been
-   * truncated under us, or is there simply nothing new yet (wait a poll)?
+   * Has the path been given to another file (rotation: the old one goes to the backlog), or has the file been
+   * truncated under us (it starts again at 0)? True when either happened.
    */
-  private async lookAtPath(file: TailedFile): Promise<void> {
+  private async pathChanged(file: TailedFile): Promise<boolean> {
     const atPath = await stat(this.ctx.path).catch((error: unknown) => {
       if (isMissing(error)) return undefined;
       throw error;
@@ -120,7 +125,7 @@ class TailRun {
       this.backlog.push(file);
       this.current = undefined;
       this.missingReported = false;
-      return;
+      return true;
     }
     if (!atPath && !this.missingReported) {
       // Renamed and not yet re-created, or deleted: the open descriptor is read on until a new file appears.
@@ -132,9 +137,9 @@ class TailRun {
     const size = await file.size();
     if (size < file.bytesRead || !(await file.headUnchanged())) {
       await this.truncated(file, size);
-      return;
+      return true;
     }
-    if (size === file.bytesRead) await this.ctx.sleep(this.ctx.pollMs);
+    return false;
   }
 
   /**
@@ -146,7 +151,7 @@ class TailRun {
     this.ctx.summary.truncations += 1;
     const siblings = await listSiblings(this.ctx.path);
     const copy = await findContinuation(siblings, file.position, file.ino);
-    this.ctx.emit({ type: 'truncated', path: this.ctx.path, offset: file.position.offset, size, copy: copy?.sibling.path });
+    this.ctx.emit({ type: 'truncated', path: this.ctx.path, offset: file.position.offset, size, copy: copy?.sibling.path, linesMayBeLost: true });
     if (copy) {
       const position = { ...file.position, dev: copy.sibling.dev, ino: copy.sibling.ino };
       this.backlog.push(TailedFile.resume(this.ctx, copy.handle, copy.sibling.path, position, copy.head));

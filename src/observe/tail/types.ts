@@ -56,7 +56,7 @@ export type TailEvent =
    * file), the lines not yet read are read from it first (`copy`); without one they are lost. Lines written
    * between logrotate's copy and its truncate are in neither file: they are lost to any reader.
    */
-  | { type: 'truncated'; path: string; offset: number; size: number; copy: string | undefined }
+  | { type: 'truncated'; path: string; offset: number; size: number; copy: string | undefined; linesMayBeLost: true }
   /** The rest of a file that has been rotated away (or copied by copytruncate) is read from `rotatedPath`. */
   | { type: 'resumed-in-rotated'; path: string; rotatedPath: string; offset: number; line: number; reason: string }
   /** A rotated file that lies between the stored position and the current file cannot be read (compressed). */
