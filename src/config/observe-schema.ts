@@ -60,6 +60,7 @@ const syslogInput = z
       'postfix/smtpd': 'postfix',
       'postfix/qmgr': 'postfix',
       'postfix/cleanup': 'postfix',
+      'postfix/postscreen': 'postfix',
     }),
     timezone: zone,
   })

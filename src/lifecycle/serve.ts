@@ -15,6 +15,7 @@ import { registerIntelReplayers } from '../intel/replay.js';
 import { sourceTasks } from '../intel/schedule.js';
 import { createLiveMatcher } from '../match/live.js';
 import { startEnforcement, type Enforcement } from './enforcement.js';
+import { startObservation, type Observation } from './observation.js';
 
 export type RunningServer = {
   url: string;
@@ -38,6 +39,7 @@ export async function startServer(
   let scheduler: Scheduler | undefined;
   let app: FastifyInstance | undefined;
   let enforcement: Enforcement | undefined;
+  let observation: Observation | undefined;
   try {
     if (store.sqliteFile) lock = acquireInstanceLock(store.sqliteFile);
     const { applied } = await migrate(store);
@@ -48,8 +50,16 @@ export async function startServer(
     const password = await ensureFirstAdmin(store.db);
     const matcher = await createLiveMatcher(store.db);
     log.info({ indicators: matcher.current.counts }, 'matcher built');
-    enforcement = await startEnforcement({ db: store.db, config, configDir, log, matcher });
-    app = await buildApp({ store, config, configDir, log, enforcer: enforcement.enforcer });
+    observation = await startObservation({ db: store.db, config, configDir, log, matcher });
+    enforcement = await startEnforcement({ db: store.db, config, configDir, log, matcher, observe: observation.pipeline });
+    app = await buildApp({
+      store,
+      config,
+      configDir,
+      log,
+      enforcer: enforcement.enforcer,
+      observation: observation.pipeline,
+    });
     const { host, port } = parseListen(config.http.listen)!;
     await app.listen({ host, port });
     const address = app.server.address();
@@ -71,11 +81,13 @@ export async function startServer(
     );
     print(`Mizugiwa is listening on ${url} (web UI, API, docs at ${url}/api/docs) — store: ${store.location}`);
     for (const line of enforcement.describe()) print(line);
+    for (const line of observation.describe()) print(line);
     log.info({ url, store: store.location }, 'server started');
 
     let stopping: Promise<void> | undefined;
     const running = app;
     const enforcing = enforcement;
+    const observing = observation;
     const stop = (reason: string): Promise<void> => {
       stopping ??= (async () => {
         log.info({ reason }, 'stopping');
@@ -84,6 +96,8 @@ export async function startServer(
         const cancelled = await cancelAllJobs();
         if (cancelled) log.info({ cancelled }, 'cancelled running jobs');
         await enforcing.stop();
+        // After enforcement: the sinkhole hands its last hits to the pipeline before it drains.
+        await observing.stop();
         const timer = setTimeout(() => {
           log.warn('in-flight requests did not finish in time; closing connections');
           running.server.closeAllConnections();
@@ -100,6 +114,7 @@ export async function startServer(
   } catch (err) {
     scheduler?.stop();
     await enforcement?.stop().catch(() => undefined);
+    await observation?.stop().catch(() => undefined);
     await app?.close().catch(() => undefined);
     await store.close().catch(() => undefined);
     lock?.release();

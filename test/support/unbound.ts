@@ -17,6 +17,8 @@ export function writeUnboundConfig(options: {
   verbosity?: number;
   /** More `server:` lines (num-threads…). */
   server?: string[];
+  /** More top-level clauses, written after the rest, each line as given (`dnstap:`, `  dnstap-enable: yes`…). */
+  clauses?: string[];
 }): string {
   const { dir, port } = options;
   const zoneFile = join(dir, `test-${port}.zone`);
@@ -49,6 +51,7 @@ export function writeUnboundConfig(options: {
     '  for-upstream: yes',
     'rpz:',
     ...options.rpz.map((l) => `  ${l}`),
+    ...(options.clauses ?? []),
     '',
   ];
   writeFileSync(conf, lines.join('\n'));

@@ -1,7 +1,7 @@
 // The one way the UI talks to the server: JSON over fetch with the session cookie, the CSRF token on every
 // state-changing request, and accept-language matching the UI so error messages come back in the operator's language.
 import i18n, { currentLocale } from './i18n';
-import type { ApiErrorBody } from './types';
+import type { ApiErrorBody, SightingFilter } from './types';
 
 export class ApiError extends Error {
   constructor(
@@ -79,4 +79,15 @@ export const api = {
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   return new ApiError(0, 'client', err instanceof Error ? err.message : String(err));
+}
+
+/** The GET /api/sightings path for a filter and a page (keyset: `before` is the previous page's `next`). */
+export function sightingsPath(filter: SightingFilter, page: { limit: number; before?: number | undefined }): string {
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(filter)) {
+    if (typeof value === 'string' && value !== '') query.set(key, value);
+  }
+  query.set('limit', String(page.limit));
+  if (page.before !== undefined) query.set('before', String(page.before));
+  return `/api/sightings?${query}`;
 }

@@ -7,6 +7,8 @@ import { Jobs } from './screens/Jobs';
 import { DeadLetters } from './screens/DeadLetters';
 import { Audit } from './screens/Audit';
 import { Enforcement } from './screens/Enforcement';
+import { Sightings } from './screens/Sightings';
+import { ObservationInputs } from './screens/ObservationInputs';
 
 export interface RouteEntry {
   path: string;
@@ -20,6 +22,14 @@ export interface RouteEntry {
 export const ROUTES: readonly RouteEntry[] = [
   { path: '/', label: 'nav.home', roles: 'all', component: Home },
   { path: '/enforcement', label: 'nav.enforcement', roles: 'all', component: Enforcement },
+  // Traffic data: the roles with sightings.read on the server (src/domain/roles.ts), viewers not among them.
+  {
+    path: '/sightings',
+    label: 'nav.sightings',
+    roles: ['analyst', 'abuse_desk', 'legal', 'admin'],
+    component: Sightings,
+  },
+  { path: '/observation-inputs', label: 'nav.observationInputs', roles: 'all', component: ObservationInputs },
   { path: '/jobs', label: 'nav.jobs', roles: 'all', component: Jobs },
   { path: '/dead-letters', label: 'nav.deadLetters', roles: 'all', component: DeadLetters },
   { path: '/audit', label: 'nav.audit', roles: ['legal', 'admin'], component: Audit },

@@ -177,3 +177,87 @@ export interface Alert {
 export interface AlertList {
   items: Alert[];
 }
+
+/** Where in the network something was seen (src/domain/observation.ts). */
+export type ObservationPoint = 'dns' | 'proxy' | 'firewall' | 'mail' | 'sinkhole';
+
+/** Indicator categories (src/domain/indicator.ts). */
+export type Category = 'c2' | 'malware' | 'phishing' | 'botnet' | 'spam' | 'scanner' | 'blocklist' | 'other';
+
+/** Observations of one indicator by one client at one point within one window, added up. */
+export interface Sighting {
+  id: number;
+  indicatorType: string;
+  indicatorValue: string;
+  /** One of ObservationPoint; typed as string so a point added on the server still shows. */
+  point: string;
+  client: string;
+  windowStart: string;
+  firstSeen: string;
+  lastSeen: string;
+  count: number;
+  /** How many of `count` the point blocked; 0 when it only watched. */
+  blockedCount: number;
+  categories: string[];
+  sources: string[];
+  input: string;
+  detail: string | null;
+  subscriber: string | null;
+  attributedAt: string | null;
+}
+
+export interface SightingPage {
+  sightings: Sighting[];
+  /** The `before` of the next (older) page; null on the last page. */
+  next: number | null;
+}
+
+/** What GET /api/sightings filters on; from and to are ISO 8601 UTC. */
+export interface SightingFilter {
+  indicator?: string;
+  client?: string;
+  point?: ObservationPoint;
+  category?: Category;
+  from?: string;
+  to?: string;
+}
+
+export interface ObserveTotals {
+  observed: number;
+  matched: number;
+  /** Lines or frames a parser could not read (they are in the dead letters). */
+  rejected: number;
+  /** Observations lost because matching could not keep up. */
+  dropped: number;
+}
+
+/** One input as the store knows it: works whether or not this server runs the inputs. */
+export interface StoredInputState {
+  input: string;
+  /** file, dnstap, syslog as configured; replay for `observe replay` runs. */
+  type: string;
+  format: string;
+  position: { path: string; offset: number; line: number; updatedAt: string } | null;
+  behindBytes: number | null;
+  ratePerSecond: number;
+  lastHour: ObserveTotals;
+}
+
+/** One input's counters in the running server, since it started. */
+export interface LiveInputStatus extends ObserveTotals {
+  input: string;
+  format: string;
+  /** Lines or dnstap frames read. */
+  units: number;
+  bytes: number;
+  /** Lines or frames per second over the last minute. */
+  rate: number;
+  position: { path: string; offset: number; line: number } | null;
+  lastAt: string | null;
+}
+
+export interface ObserveStatus {
+  inputs: StoredInputState[];
+  /** Null when this server does not run observation inputs. */
+  live: LiveInputStatus[] | null;
+}

@@ -65,13 +65,15 @@ export class DnstapConnection {
   private closed = false;
   /** Data frames handed over so far. */
   private delivered = 0;
+  /** Stream offset of the frame being handled, for error positions. */
+  private frameStart = 0;
 
   constructor(private readonly o: ConnectionOptions) {
     this.decoder = new FrameStreamDecoder({ maxDataFrameBytes: o.maxDataFrameBytes });
     const socket = o.socket;
     socket.setTimeout(o.handshakeTimeoutMs, () => {
       if (this.state === 'opening' || this.state === 'accepted') {
-        this.protocolError(`no START within ${o.handshakeTimeoutMs} ms of connecting`);
+        this.protocolError(`no START within ${o.handshakeTimeoutMs} ms of connecting`, this.decoder.offset);
       }
     });
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
@@ -93,10 +95,14 @@ export class DnstapConnection {
 
   /** Handles every whole frame the decoder holds, stopping early while a handler's promise is pending. */
   private drain(): void {
-    for (let frame = this.decoder.next(); frame !== null; frame = this.decoder.next()) {
+    for (;;) {
+      this.frameStart = this.decoder.offset;
+      const frame = this.decoder.next();
+      if (frame === null) break;
       if (frame instanceof Uint8Array) {
         if (this.state !== 'started') {
-          this.protocolError(`data frame before START (${this.state === 'opening' ? 'no handshake' : 'after ACCEPT'})`);
+          const where = this.state === 'opening' ? 'no handshake' : 'after ACCEPT';
+          this.protocolError(`data frame before START (${where})`, this.frameStart, frame.slice(0, 64));
           return;
         }
         this.o.counters.frames++;
@@ -165,7 +171,9 @@ export class DnstapConnection {
       const [contentType] = frame.contentTypes;
       // START may leave the content type out (libfstrm then matches anything); one it names must be ours.
       if (contentType !== undefined && contentType !== DNSTAP_CONTENT_TYPE) {
-        this.protocolError(`START for content type "${contentType}"; this receiver reads only "${DNSTAP_CONTENT_TYPE}"`);
+        this.protocolError(
+          `START for content type "${contentType}"; this receiver reads only "${DNSTAP_CONTENT_TYPE}"`,
+        );
         return false;
       }
       this.state = 'started';
@@ -205,13 +213,16 @@ export class DnstapConnection {
     if (cut) this.protocolError(cut.reason, cut.offset, cut.raw);
     else {
       if (!this.waiting) this.flush();
-      if (this.state === 'started') this.o.log.info({ connection: this.o.label }, 'dnstap producer closed without STOP');
+      if (this.state === 'started')
+        this.o.log.info({ connection: this.o.label }, 'dnstap producer closed without STOP');
       this.o.socket.end();
     }
   }
 
-  private protocolError(reason: string, offset = this.decoder.offset, raw: Uint8Array = new Uint8Array(0)): void {
+  private protocolError(reason: string, offset = this.frameStart, raw: Uint8Array = new Uint8Array(0)): void {
     if (this.closed) return;
+    // The well-formed frames before the bad one were received: they go to the handler first.
+    this.flush();
     this.closed = true;
     const o = this.o;
     o.counters.errors++;

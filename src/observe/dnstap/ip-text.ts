@@ -32,7 +32,7 @@ export function ipv6Text(buf: Uint8Array, at: number): string {
   // The longest run of zero groups (first on a tie), if two or more long.
   let bestStart = -1;
   let bestLength = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (groups[i] !== 0) {
       i++;
       continue;

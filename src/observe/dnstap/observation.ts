@@ -5,7 +5,13 @@
 // indicator. The resolver's own traffic upstream (RESOLVER_*, FORWARDER_*) and an authoritative
 // server's (AUTH_*) are not a subscriber's doing and are left out.
 import type { Observation } from '../../domain/observation.js';
-import { CLIENT_QUERY, CLIENT_RESPONSE, readDnstapEnvelope, type DnstapEnvelope, type DnstapMessage } from './message.js';
+import {
+  CLIENT_QUERY,
+  CLIENT_RESPONSE,
+  readDnstapEnvelope,
+  type DnstapEnvelope,
+  type DnstapMessage,
+} from './message.js';
 import { readDnsFacts } from './dns-wire.js';
 
 /**

@@ -64,7 +64,8 @@ const SILENT: ConnectionLog = { debug() {}, info() {}, warn() {}, error() {} };
 export async function startDnstapReceiver(options: DnstapReceiverOptions): Promise<DnstapReceiver> {
   if (!options.unix && !options.tcp) throw new Error('dnstap receiver: give a unix socket path, a TCP address or both');
   const tcp = options.tcp === undefined ? undefined : parseListen(options.tcp);
-  if (options.tcp !== undefined && !tcp) throw new Error(`dnstap receiver: TCP address is not host:port: ${options.tcp}`);
+  if (options.tcp !== undefined && !tcp)
+    throw new Error(`dnstap receiver: TCP address is not host:port: ${options.tcp}`);
   const log = options.logger ?? SILENT;
   const onError = options.onError ?? (() => {});
   const maxConnections = options.maxConnections ?? 64;

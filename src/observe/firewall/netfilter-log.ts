@@ -2,6 +2,7 @@ import type { Observation } from '../../domain/observation.js';
 import { normaliseIp } from '../../net/ip.js';
 import type { LineContext, LineFormat } from '../line-format.js';
 import { syslogPrefix } from '../syslog-prefix.js';
+import { kernelIpv6Text } from './kernel-ipv6.js';
 import { kernelStamp } from './kernel-stamp.js';
 import { readPacketFields, type PacketFields } from './packet-fields.js';
 
@@ -28,16 +29,16 @@ const BLOCKING_PREFIX = /drop|reject|block|deny/i;
 function parseLine(line: string, ctx: LineContext): Observation | string | null {
   let time = ctx.now;
   let at = 0;
-  const prefix = line.charCodeAt(0) === OPEN_BRACKET ? undefined : syslogPrefix(line, ctx);
-  if (prefix) {
-    if (prefix.tag !== 'kernel') return null;
-    time = prefix.time;
-    at = prefix.rest;
+  const syslog = line.charCodeAt(0) === OPEN_BRACKET ? undefined : syslogPrefix(line, ctx);
+  if (syslog) {
+    if (syslog.tag !== 'kernel') return null;
+    time = syslog.time;
+    at = syslog.rest;
   }
   const stamp = kernelStamp(line, at, ctx);
   if (stamp) {
     at = stamp.rest;
-    if (!prefix && stamp.time !== undefined) time = stamp.time;
+    if (!syslog && stamp.time !== undefined) time = stamp.time;
   }
 
   const out = line.indexOf(' OUT=', at);
@@ -51,15 +52,15 @@ function parseLine(line: string, ctx: LineContext): Observation | string | null 
   // An ARP packet has hardware and protocol addresses (IPSRC/IPDST) but no IP flow to match.
   if (fields.arp) return null;
   if (fields.src === undefined || fields.dst === undefined) return 'packet log without SRC= and DST=';
-  const client = normaliseIp(fields.src);
-  if (!client.ok) return `SRC=${fields.src} is not an IP address`;
-  const destination = normaliseIp(fields.dst);
-  if (!destination.ok) return `DST=${fields.dst} is not an IP address`;
+  const client = addressText(fields.src);
+  if (client === undefined) return `SRC=${fields.src} is not an IP address`;
+  const destination = addressText(fields.dst);
+  if (destination === undefined) return `DST=${fields.dst} is not an IP address`;
 
-  const observation: Observation = { time, point: 'firewall', client: client.indicator.value };
+  const observation: Observation = { time, point: 'firewall', client };
   const sourcePort = portNumber(fields.sourcePort);
   if (sourcePort !== undefined) observation.clientPort = sourcePort;
-  observation.addresses = [destination.indicator.value];
+  observation.addresses = [destination];
   const destinationPort = portNumber(fields.destinationPort);
   if (destinationPort !== undefined) observation.port = destinationPort;
   const facts = protocolFacts(fields);
@@ -69,6 +70,14 @@ function parseLine(line: string, ctx: LineContext): Observation | string | null 
 }
 
 export const netfilterLog: LineFormat = { name: 'nftables-log', point: 'firewall', parseLine };
+
+/** An address in normalised text (the kernel's long IPv6 form the fast way), undefined when it is none. */
+function addressText(text: string): string | undefined {
+  const v6 = kernelIpv6Text(text);
+  if (v6 !== undefined) return v6;
+  const address = normaliseIp(text);
+  return address.ok ? address.indicator.value : undefined;
+}
 
 /** `TCP SYN`, `UDP`, `ICMP 8/0`, `ICMPv6 128/0`, `proto 47` (the kernel writes a number for the rest). */
 function protocolFacts(fields: PacketFields): string {

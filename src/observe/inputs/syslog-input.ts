@@ -76,14 +76,12 @@ export async function startSyslogInput(
     onLines: (lines, origin) => {
       const batches = route(lines, origin);
       if (origin.transport === 'udp') {
-        // A group the workers cannot take now is dropped whole, and counted against its point.
-        let all = true;
+        // A group the workers cannot take now is dropped whole and counted here, against its point
+        // (the server's own `dropped` counts only what never reached this function).
         for (const b of batches) {
-          if (deps.pipeline.offerLines(b)) continue;
-          deps.pipeline.dropped(input.name, LINE_FORMATS[b.format].point, lineCount(b.data));
-          all = false;
+          if (!deps.pipeline.offerLines(b)) deps.pipeline.dropped(input.name, LINE_FORMATS[b.format].point, lineCount(b.data));
         }
-        return all;
+        return true;
       }
       return (async () => {
         for (const b of batches) await deps.pipeline.lines(b);

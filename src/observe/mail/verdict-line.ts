@@ -45,8 +45,11 @@ export type Verdict = {
   detail: string;
 };
 
-/** The verdict whose action starts at `at`; undefined when the text there is not one. */
-export function readVerdict(line: string, at: number): Verdict | undefined {
+/**
+ * The verdict whose action starts at `at`: undefined when the text there is not one, a reason when it
+ * is one whose client cannot be read.
+ */
+export function readVerdict(line: string, at: number): Verdict | string | undefined {
   const actionEnd = line.indexOf(': ', at);
   if (actionEnd < 0) return undefined;
   const action = line.slice(at, actionEnd);
@@ -60,19 +63,17 @@ export function readVerdict(line: string, at: number): Verdict | undefined {
   let client: SmtpClient | undefined;
   let detail: string;
   if (CONTENT_CHECKS.has(check)) {
-    if (senderAt < 0) return undefined;
-    const from = line.lastIndexOf(' from ', senderAt);
-    if (from < what) return undefined;
+    const from = senderAt < 0 ? -1 : line.lastIndexOf(' from ', senderAt);
+    if (from < what) return `${action}: ${check} line without "from <client>; from=<sender>"`;
     client = readSmtpClient(line, from + 6);
     const replyAt = line.indexOf('>: ', senderAt);
-    const code = replyAt < 0 ? '' : replyCode(line, replyAt + 3);
-    detail = joinWords(action, check, code);
+    detail = joinWords(action, check, replyAt < 0 ? '' : replyCode(line, replyAt + 3));
   } else {
     if (!line.startsWith('from ', whatEnd + 1)) return undefined;
     client = readSmtpClient(line, whatEnd + 6);
     detail = client ? joinWords(action, replyCode(line, client.end + 2)) : action;
   }
-  if (!client) return undefined;
+  if (!client) return `${action}: ${check} line without a readable client name[address]`;
   const verdict: Verdict = { action, blocked: ACTIONS.get(action), client, detail };
   if (senderAt >= 0) {
     const start = senderAt + 8;

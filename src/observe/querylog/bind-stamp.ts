@@ -22,7 +22,26 @@ export function bindStampTime(line: string, at: number, ctx: LineContext): numbe
   return NaN;
 }
 
+/**
+ * The second of the last stamp read (its text up to the seconds) and the instant it starts at. Lines come in
+ * time order, dozens to thousands to a second, so most lines match the one before and cost a string compare
+ * instead of a parse and a zone lookup. Keyed by the context as well as the text, so that a result never depends
+ * on which lines came before.
+ */
+type LastSecond = { text: string; ctx: LineContext | null; time: number };
+const lastLegacy: LastSecond = { text: '', ctx: null, time: 0 };
+const lastIsoLocal: LastSecond = { text: '', ctx: null, time: 0 };
+const lastIsoUtc: LastSecond = { text: '', ctx: null, time: 0 };
+
+/** Length of `DD-Mon-YYYY HH:MM:SS`, the part of a legacy stamp before its milliseconds. */
+const LEGACY_SECOND = 20;
+/** Length of `YYYY-MM-DDTHH:MM:SS`. */
+const ISO_SECOND = 19;
+
 function legacyStampTime(line: string, at: number, ctx: LineContext): number {
+  const ms = line.charCodeAt(at + LEGACY_SECOND) === DOT ? digitsAt(line, at + LEGACY_SECOND + 1, 3) : 0;
+  if (ms < 0) return NaN;
+  if (lastLegacy.ctx === ctx && line.startsWith(lastLegacy.text, at)) return lastLegacy.time + ms;
   if (
     line.charCodeAt(at + 6) !== DASH ||
     line.charCodeAt(at + 11) !== SPACE ||
@@ -36,12 +55,33 @@ function legacyStampTime(line: string, at: number, ctx: LineContext): number {
   const hour = digitsAt(line, at + 12, 2);
   const minute = digitsAt(line, at + 15, 2);
   const second = digitsAt(line, at + 18, 2);
-  const ms = line.charCodeAt(at + 20) === DOT ? digitsAt(line, at + 21, 3) : 0;
-  if (year < 0 || ms < 0 || !isWallClock(month, day, hour, minute, second)) return NaN;
-  return ctx.localTime(year, month, day, hour, minute, second, ms);
+  if (year < 0 || !isWallClock(month, day, hour, minute, second)) return NaN;
+  return (
+    remember(
+      lastLegacy,
+      line.slice(at, at + LEGACY_SECOND),
+      ctx,
+      ctx.localTime(year, month, day, hour, minute, second, 0),
+    ) + ms
+  );
+}
+
+function remember(last: LastSecond, text: string, ctx: LineContext, time: number): number {
+  if (!Number.isNaN(time)) {
+    last.text = text;
+    last.ctx = ctx;
+    last.time = time;
+  }
+  return time;
 }
 
 function isoStampTime(line: string, at: number, ctx: LineContext): number {
+  const hasMs = line.charCodeAt(at + ISO_SECOND) === DOT;
+  const ms = hasMs ? digitsAt(line, at + ISO_SECOND + 1, 3) : 0;
+  if (ms < 0) return NaN;
+  const utc = line.charCodeAt(at + (hasMs ? ISO_SECOND + 4 : ISO_SECOND)) === Z;
+  const last = utc ? lastIsoUtc : lastIsoLocal;
+  if (last.ctx === ctx && line.startsWith(last.text, at)) return last.time + ms;
   if (
     line.charCodeAt(at + 7) !== DASH ||
     line.charCodeAt(at + 10) !== T ||
@@ -55,11 +95,9 @@ function isoStampTime(line: string, at: number, ctx: LineContext): number {
   const hour = digitsAt(line, at + 11, 2);
   const minute = digitsAt(line, at + 14, 2);
   const second = digitsAt(line, at + 17, 2);
-  const hasMs = line.charCodeAt(at + 19) === DOT;
-  const ms = hasMs ? digitsAt(line, at + 20, 3) : 0;
-  if (year < 0 || ms < 0 || !isWallClock(month, day, hour, minute, second)) return NaN;
-  const utc = line.charCodeAt(at + (hasMs ? 23 : 19)) === Z;
-  return utc
-    ? Date.UTC(year, month - 1, day, hour, minute, second, ms)
-    : ctx.localTime(year, month, day, hour, minute, second, ms);
+  if (year < 0 || !isWallClock(month, day, hour, minute, second)) return NaN;
+  const time = utc
+    ? Date.UTC(year, month - 1, day, hour, minute, second)
+    : ctx.localTime(year, month, day, hour, minute, second, 0);
+  return remember(last, line.slice(at, at + ISO_SECOND), ctx, time) + ms;
 }

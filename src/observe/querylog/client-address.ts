@@ -6,6 +6,7 @@ import { normaliseIpv6 } from '../../net/ip.js';
 // ipaddr.js, is remembered: a log has far fewer distinct clients than lines.
 
 const DOT = 46;
+const AT = 64;
 
 /** Cleared when it grows past this, so a log with very many IPv6 clients cannot grow it without bound. */
 const IPV6_CACHE_LIMIT = 100_000;
@@ -61,4 +62,37 @@ export function isDottedQuad(text: string): boolean {
     }
   }
   return parts === 4;
+}
+
+/** The port number written in decimal in `line` from `start` to `end`, or -1 when it is not one (0–65535). */
+export function portNumber(line: string, start: number, end: number): number {
+  if (end <= start || end - start > 5) return -1;
+  let port = 0;
+  for (let i = start; i < end; i++) {
+    const d = line.charCodeAt(i) - 48;
+    if (!(d >= 0 && d <= 9)) return -1;
+    port = port * 10 + d;
+  }
+  return port <= 65535 ? port : -1;
+}
+
+/**
+ * `ADDRESS` or `ADDRESS@PORT` (how Unbound writes a client) in `line` from `start` to `end`, the address as
+ * clientAddress gives it. A string says what is wrong.
+ */
+export function readAddressAndPort(
+  line: string,
+  start: number,
+  end: number,
+): { client: string; clientPort: number | undefined } | string {
+  let at = end - 1;
+  while (at > start && line.charCodeAt(at) !== AT) at--;
+  const addressEnd = at > start ? at : end;
+  const addressText = line.slice(start, addressEnd);
+  const client = clientAddress(addressText);
+  if (client === undefined) return `the client address "${addressText}" is not an IP address`;
+  if (addressEnd === end) return { client, clientPort: undefined };
+  const port = portNumber(line, at + 1, end);
+  if (port === -1) return `the client port "${line.slice(at + 1, end)}" is not a port number`;
+  return { client, clientPort: port };
 }

@@ -23,7 +23,8 @@ export function parseCommonLine(line: string, at: number): Observation | string 
   if (Number.isNaN(time)) return `unreadable time stamp "${line.slice(open + 1, close)}"`;
 
   const quote = close + 2;
-  if (line.charCodeAt(close + 1) !== SPACE || line.charCodeAt(quote) !== QUOTE) return 'no quoted request after the time';
+  if (line.charCodeAt(close + 1) !== SPACE || line.charCodeAt(quote) !== QUOTE)
+    return 'no quoted request after the time';
   const requestEnd = line.indexOf('"', quote + 1);
   if (requestEnd < 0) return 'unterminated request';
   const methodEnd = line.indexOf(' ', quote + 1);

@@ -32,17 +32,16 @@ export function parseNativeLine(line: string, at: number): Observation | string 
     while (i < line.length && line.charCodeAt(i) !== SPACE) i++;
     ends[field] = i;
   }
-  const field = (n: number) => line.slice(starts[n], ends[n]);
-  const result = field(RESULT);
+  const result = line.slice(starts[RESULT], ends[RESULT]);
   const slash = result.indexOf('/');
   if (slash < 0) return `result "${result}" is not <squid code>/<HTTP status>`;
-  const hierarchy = field(HIERARCHY);
+  const hierarchy = line.slice(starts[HIERARCHY], ends[HIERARCHY]);
   const hierarchySlash = hierarchy.indexOf('/');
   return requestObservation({
     time: epochMs(line, starts[TIME]!, ends[TIME]!),
-    client: field(CLIENT),
-    method: field(METHOD),
-    target: field(TARGET),
+    client: line.slice(starts[CLIENT], ends[CLIENT]),
+    method: line.slice(starts[METHOD], ends[METHOD]),
+    target: line.slice(starts[TARGET], ends[TARGET]),
     result: result.slice(0, slash),
     status: result.slice(slash + 1),
     hierarchy: hierarchySlash < 0 ? hierarchy : hierarchy.slice(0, hierarchySlash),

@@ -1,5 +1,5 @@
 import type { Observation } from '../../domain/observation.js';
-import { isIpv4, normaliseIp, normaliseIpv6 } from '../../net/ip.js';
+import { isIpv4, normaliseIpv6 } from '../../net/ip.js';
 
 // What one logged request says once its fields are cut out, whichever logformat carried them: who
 // asked, for which host, port and URL, through which upstream, and whether squid denied it.
@@ -24,13 +24,13 @@ export type SquidRequest = {
 /** The Observation for a request; null when it names no destination; a reason when a field is unreadable. */
 export function requestObservation(r: SquidRequest): Observation | string | null {
   if (!Number.isFinite(r.time)) return 'unreadable time stamp';
-  const client = normaliseIp(r.client);
-  if (!client.ok) return `client "${r.client}" is not an IP address`;
+  const client = addressText(r.client);
+  if (client === undefined) return `client "${r.client}" is not an IP address`;
 
   const target = readTarget(r.method, r.target);
   if (target === null || typeof target === 'string') return target;
 
-  const observation: Observation = { time: r.time, point: 'proxy', client: client.indicator.value };
+  const observation: Observation = { time: r.time, point: 'proxy', client };
   if (target.port !== undefined) observation.port = target.port;
   if (target.url !== undefined) observation.url = target.url;
   const addresses: string[] = [];
@@ -96,9 +96,9 @@ function readAuthority(text: string, start: number, end: number, defaultPort: nu
   const target: Target = { host };
   if (port !== undefined) target.port = port;
   if (text.charCodeAt(from) === OPEN_BRACKET) {
-    const v6 = normaliseIpv6(host);
-    if (!v6.ok) return `[${host}] is not an IPv6 address`;
-    target.address = v6.indicator.value;
+    const v6 = host.includes(':') ? addressText(host) : undefined;
+    if (v6 === undefined) return `[${host}] is not an IPv6 address`;
+    target.address = v6;
   } else if (isIpv4(host)) {
     target.address = host;
   } else {
@@ -133,8 +133,23 @@ function hostName(host: string): string {
 function upstreamAddress(hierarchy: string, upstream: string): string | undefined {
   if (upstream === '' || upstream === '-') return undefined;
   if (!(hierarchy.endsWith('DIRECT') || hierarchy === 'ORIGINAL_DST' || hierarchy === 'PINNED')) return undefined;
-  const address = normaliseIp(upstream);
-  return address.ok ? address.indicator.value : undefined;
+  return addressText(upstream);
+}
+
+// IPv6 text through the normaliser (ipaddr.js) costs more than the rest of a line; a proxy's clients
+// and upstreams repeat, so the answers are kept, a bounded number of them.
+const ipv6Texts = new Map<string, string | undefined>();
+const IPV6_TEXTS_KEPT = 10_000;
+
+/** An address in normalised text, undefined when `text` is none. */
+function addressText(text: string): string | undefined {
+  if (!text.includes(':')) return isIpv4(text) ? text : undefined;
+  if (ipv6Texts.has(text)) return ipv6Texts.get(text);
+  const v6 = normaliseIpv6(text);
+  const value = v6.ok ? v6.indicator.value : undefined;
+  if (ipv6Texts.size >= IPV6_TEXTS_KEPT) ipv6Texts.clear();
+  ipv6Texts.set(text, value);
+  return value;
 }
 
 /**

@@ -97,7 +97,10 @@ test('a frame longer than the limit is reported and the stream goes on, at every
     ['<13>first', '<13>after'],
   );
   assert.equal(byCount.errors.length, 1);
-  assert.match(byCount.errors[0]![0], /^38-byte frame \(octet count\) longer than 16 bytes: 38 bytes skipped by its count$/);
+  assert.match(
+    byCount.errors[0]![0],
+    /^38-byte frame \(octet count\) longer than 16 bytes: 38 bytes skipped by its count$/,
+  );
   assert.equal(byCount.errors[0]![1], counted('<13>first').length);
   assert.equal(byCount.errors[0]![2], long);
 
@@ -165,7 +168,7 @@ test('binary input: no exception, frames within the limit, memory bounded', () =
       Array.from({ length: 20_000 }, () => (random(3) === 0 ? special[random(special.length)]! : random(256))),
     );
     const chunks: Buffer[] = [];
-    for (let i = 0; i < bytes.length; ) {
+    for (let i = 0; i < bytes.length;) {
       const n = 1 + random(3000);
       chunks.push(bytes.subarray(i, i + n));
       i += n;

@@ -115,9 +115,9 @@ export class SyslogFramer {
         }
         case IN_COUNTED_FRAME: {
           const take = Math.min(this.remaining, n - i);
-          this.hold(chunk.subarray(i, i + take));
-          i += take;
           this.remaining -= take;
+          this.hold(chunk.subarray(i, i + take), this.remaining > 0);
+          i += take;
           if (this.remaining === 0) this.emitFrame();
           break;
         }
@@ -129,7 +129,7 @@ export class SyslogFramer {
             this.skip(chunk.subarray(i, end));
             if (end < n) this.emitSkipped();
           } else {
-            this.hold(chunk.subarray(i, end));
+            this.hold(chunk.subarray(i, end), end === n);
             if (end < n) this.emitLine();
           }
           i = Math.min(end + 1, n);
@@ -193,7 +193,10 @@ export class SyslogFramer {
       this.state = IN_COUNTED_FRAME;
       this.remaining = count;
     } else if (count <= this.maxMessageBytes * SKIP_BY_COUNT_FACTOR) {
-      this.startSkipping(SKIPPING_COUNTED, `${count}-byte frame (octet count) longer than ${this.maxMessageBytes} bytes`);
+      this.startSkipping(
+        SKIPPING_COUNTED,
+        `${count}-byte frame (octet count) longer than ${this.maxMessageBytes} bytes`,
+      );
       this.keepHead(prefix);
       this.remaining = count;
     } else {
@@ -238,9 +241,13 @@ export class SyslogFramer {
     this.handlers.onError(reason, position, raw);
   }
 
-  private hold(bytes: Buffer): void {
+  /**
+   * Holds part of the frame being read. A part that must outlive this chunk is copied: a view would keep the
+   * whole chunk alive, and a sender trickling one byte per segment would make that many chunks.
+   */
+  private hold(bytes: Buffer, beyondThisChunk: boolean): void {
     if (bytes.length === 0) return;
-    this.parts.push(bytes);
+    this.parts.push(beyondThisChunk ? Buffer.from(bytes) : bytes);
     this.partsLength += bytes.length;
   }
 

@@ -23,7 +23,9 @@ function reason(text: string | Uint8Array): string {
 }
 
 test('RFC 5424 §6.5 example 1: no PROCID, no SD, a BOM before MSG', () => {
-  const m = parse(`<34>1 2003-10-11T22:14:15.003Z mymachine.example.com su - ID47 - ${BOM}'su root' failed for lonvick on /dev/pts/8`);
+  const m = parse(
+    `<34>1 2003-10-11T22:14:15.003Z mymachine.example.com su - ID47 - ${BOM}'su root' failed for lonvick on /dev/pts/8`,
+  );
   assert.deepEqual(m, {
     format: 'rfc5424',
     facility: 4,
@@ -37,7 +39,9 @@ test('RFC 5424 §6.5 example 1: no PROCID, no SD, a BOM before MSG', () => {
 });
 
 test('RFC 5424 §6.5 example 2: microseconds and a negative offset', () => {
-  const m = parse("<165>1 2003-08-24T05:14:15.000003-07:00 192.0.2.1 myproc 8710 - - %% It's time to make the do-nuts.");
+  const m = parse(
+    "<165>1 2003-08-24T05:14:15.000003-07:00 192.0.2.1 myproc 8710 - - %% It's time to make the do-nuts.",
+  );
   assert.equal(iso(m.time), '2003-08-24T12:14:15.000Z');
   assert.equal(m.facility, 20);
   assert.equal(m.severity, 5);
@@ -50,7 +54,9 @@ test('RFC 5424 §6.5 example 2: microseconds and a negative offset', () => {
 
 test('RFC 5424 §6.5 examples 3 and 4: structured data, with and without MSG', () => {
   const sd = '[exampleSDID@32473 iut="3" eventSource="Application" eventID="1011"]';
-  const m = parse(`<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 ${sd} ${BOM}An application event`);
+  const m = parse(
+    `<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 ${sd} ${BOM}An application event`,
+  );
   assert.deepEqual(m.structuredData, [
     {
       id: 'exampleSDID@32473',
@@ -62,14 +68,18 @@ test('RFC 5424 §6.5 examples 3 and 4: structured data, with and without MSG', (
     },
   ]);
   assert.equal(m.msg, 'An application event');
-  const only = parse(`<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 ${sd}[examplePriority@32473 class="high"]`);
+  const only = parse(
+    `<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 ${sd}[examplePriority@32473 class="high"]`,
+  );
   assert.equal(only.structuredData?.length, 2);
   assert.deepEqual(only.structuredData?.[1], { id: 'examplePriority@32473', params: [['class', 'high']] });
   assert.equal(only.msg, '');
 });
 
 test('RFC 5424 PARAM-VALUE escapes: \\" \\\\ \\] are unescaped, other backslashes kept, "] " inside does not end SD', () => {
-  const m = parse('<13>1 2026-11-24T01:00:00Z h app - - [x@1 a="b\\]c\\"d\\\\e" f="\\n"][y@1 g="] not msg"] real message');
+  const m = parse(
+    '<13>1 2026-11-24T01:00:00Z h app - - [x@1 a="b\\]c\\"d\\\\e" f="\\n"][y@1 g="] not msg"] real message',
+  );
   assert.deepEqual(m.structuredData, [
     {
       id: 'x@1',
@@ -152,7 +162,10 @@ test('RFC 3164: a BSD stamp in the senders zone, host, tag and pid', () => {
 test('RFC 3164 stamps: unpadded day, fraction, a year, the year before now, and days that do not exist', () => {
   assert.equal(iso(parse('<13>Nov 4 10:00:00 h a: x').time), '2026-11-04T01:00:00.000Z');
   assert.equal(iso(parse('<13>Nov 24 10:00:00.250 h a: x').time), '2026-11-24T01:00:00.250Z');
-  assert.equal(iso(parse('<189>Nov 24 2025 10:00:00 rtr %SYS-5-CONFIG_I: Configured').time), '2025-11-24T01:00:00.000Z');
+  assert.equal(
+    iso(parse('<189>Nov 24 2025 10:00:00 rtr %SYS-5-CONFIG_I: Configured').time),
+    '2025-11-24T01:00:00.000Z',
+  );
   const newYear = { ...ctx, now: Date.UTC(2027, 0, 1, 0, 30) };
   assert.equal(iso(parse('<13>Dec 31 23:59:00 h a: x', newYear).time), '2026-12-31T14:59:00.000Z');
   assert.match(reason('<13>Feb 30 10:00:00 h a: x'), /not a real date/);
@@ -220,9 +233,18 @@ test('toLogLine writes the form syslog-prefix.ts reads', () => {
   const m = parse('<30>Nov 24 10:00:00.123 ns1 named[812]: query: a.example IN A');
   assert.equal(toLogLine(m), '2026-11-24T01:00:00.123Z ns1 named[812]: query: a.example IN A');
   assert.equal(toLogLine(parse('<13>1 - - - - - - x')), '2026-11-24T12:00:00.000Z 192.0.2.9 -: x');
-  assert.equal(toLogLine(parse('<13>1 2026-11-24T01:00:00Z h a - - - one\ntwo\r\nthree\rfour')), '2026-11-24T01:00:00.000Z h a: one two three four');
-  assert.equal(toLogLine(parse('<13>1 2026-11-24T01:00:00Z h a:b[c] p:1]x - - m')), '2026-11-24T01:00:00.000Z h a_b_c_[p_1_x]: m');
-  assert.equal(toLogLine({ ...m, host: '', app: '', pid: undefined }), '2026-11-24T01:00:00.123Z - -: query: a.example IN A');
+  assert.equal(
+    toLogLine(parse('<13>1 2026-11-24T01:00:00Z h a - - - one\ntwo\r\nthree\rfour')),
+    '2026-11-24T01:00:00.000Z h a: one two three four',
+  );
+  assert.equal(
+    toLogLine(parse('<13>1 2026-11-24T01:00:00Z h a:b[c] p:1]x - - m')),
+    '2026-11-24T01:00:00.000Z h a_b_c_[p_1_x]: m',
+  );
+  assert.equal(
+    toLogLine({ ...m, host: '', app: '', pid: undefined }),
+    '2026-11-24T01:00:00.123Z - -: query: a.example IN A',
+  );
 });
 
 /** toLogLine then syslogPrefix gives back the time, host, tag and message. */

@@ -71,7 +71,8 @@ function readRfc5424(s: string, at: number, pri: number, ctx: MessageContext): S
   if (s.charCodeAt(i) === 45 && s.charCodeAt(i + 1) === SP) i += 2;
   else {
     const stamp = readIsoStamp(s, i, ctx);
-    if (stamp === undefined) return `RFC 5424 TIMESTAMP ${JSON.stringify(s.slice(i, s.indexOf(' ', i)))} is not RFC 3339`;
+    if (stamp === undefined)
+      return `RFC 5424 TIMESTAMP ${JSON.stringify(s.slice(i, s.indexOf(' ', i)))} is not RFC 3339`;
     if (typeof stamp === 'string') return stamp;
     time = stamp.time;
     i = stamp.end + 1;
@@ -196,7 +197,23 @@ export function toLogLine(m: SyslogMessage): string {
   const host = m.host.length === 0 ? '-' : m.host.replace(UNSAFE_IN_HOST, '_');
   const app = m.app.length === 0 ? '-' : m.app.replace(UNSAFE_IN_TAG, '_');
   const pid = m.pid === undefined ? '' : `[${m.pid.replace(UNSAFE_IN_PID, '_')}]`;
-  return `${new Date(m.time).toISOString()} ${host} ${app}${pid}: ${m.msg.replace(LINE_BREAK, ' ')}`;
+  return `${isoTime(m.time)} ${host} ${app}${pid}: ${m.msg.replace(LINE_BREAK, ' ')}`;
+}
+
+// Messages come in bursts from the same second; formatting a Date for each was a quarter of the server's time.
+let cachedSecond = Number.NaN;
+let cachedSecondText = '';
+
+/** `2026-11-24T01:00:00.123Z`, as Date.prototype.toISOString writes it. */
+function isoTime(time: number): string {
+  const ms = Math.floor(time);
+  const second = Math.floor(ms / 1000);
+  if (second !== cachedSecond) {
+    cachedSecondText = new Date(second * 1000).toISOString().slice(0, 20);
+    cachedSecond = second;
+  }
+  const fraction = ms - second * 1000;
+  return `${cachedSecondText}${fraction < 10 ? '00' : fraction < 100 ? '0' : ''}${fraction}Z`;
 }
 
 // syslog-prefix.ts ends the host at a space and the tag at the first `:` (or `[` for the pid).

@@ -42,7 +42,11 @@ export async function listenTcp(
   });
   server.on('error', (error) => {
     // Accept failures (EMFILE when out of descriptors): the server keeps listening; the sender will retry.
-    shared.report({ reason: `TCP server error: ${error.message}`, position: 'syslog tcp server', raw: new Uint8Array() });
+    shared.report({
+      reason: `TCP server error: ${error.message}`,
+      position: 'syslog tcp server',
+      raw: new Uint8Array(),
+    });
   });
 
   const address = server.address() as AddressInfo;

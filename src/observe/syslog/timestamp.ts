@@ -75,9 +75,13 @@ function milliseconds(frac: string | undefined): number {
 
 /** The UTC reading of a wall time, or undefined when no such time exists (Date.UTC would roll 30 Feb over). */
 function wallTime(y: number, mo: number, d: number, h: number, mi: number, s: number, ms: number): number | undefined {
-  if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || s > 59) return undefined;
-  const t = Date.UTC(y, mo - 1, d, h, mi, s, ms);
-  return new Date(t).getUTCDate() === d ? t : undefined;
+  if (mo < 1 || mo > 12 || d < 1 || d > daysIn(y, mo) || h > 23 || mi > 59 || s > 59) return undefined;
+  return Date.UTC(y, mo - 1, d, h, mi, s, ms);
+}
+
+function daysIn(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
 function inRange(time: number, text: string): string | undefined {

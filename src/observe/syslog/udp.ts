@@ -48,7 +48,11 @@ export async function listenUdp(
     maxDelayMs: shared.batchMs,
     maxQueuedLines: shared.maxQueuedLines,
     onSinkFailure: (error, lines) =>
-      shared.report({ reason: sinkFailure(error, lines), position: 'syslog udp sink', raw: Buffer.from(lines.join('\n')) }),
+      shared.report({
+        reason: sinkFailure(error, lines),
+        position: 'syslog udp sink',
+        raw: Buffer.from(lines.join('\n')),
+      }),
   });
   const ctx: MessageContext = { now: 0, localTime: shared.localTime, fromHost: '-' };
 
@@ -84,7 +88,11 @@ export async function listenUdp(
     }
   });
   socket.on('error', (error) => {
-    shared.report({ reason: `UDP socket error: ${error.message}`, position: 'syslog udp socket', raw: new Uint8Array() });
+    shared.report({
+      reason: `UDP socket error: ${error.message}`,
+      position: 'syslog udp socket',
+      raw: new Uint8Array(),
+    });
   });
 
   const address = socket.address();

@@ -109,7 +109,10 @@ test('reset forgets held lines and the partial line', () => {
   splitter.reset();
   assert.equal(splitter.heldBytes, 0);
   assert.deepEqual(
-    splitter.push(Buffer.from('new\n')).concat(splitter.flush()).map((p) => p.data.toString()),
+    splitter
+      .push(Buffer.from('new\n'))
+      .concat(splitter.flush())
+      .map((p) => p.data.toString()),
     ['new\n'],
   );
 });

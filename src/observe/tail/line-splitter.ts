@@ -98,7 +98,11 @@ export class LineSplitter {
     const last = this.batchParts[this.batchParts.length - 1];
     if (last && last.buffer === line.buffer && last.byteOffset + last.length === line.byteOffset) {
       // Lines next to each other in one input chunk stay one subarray: no copying until the batch is handed out.
-      this.batchParts[this.batchParts.length - 1] = Buffer.from(last.buffer, last.byteOffset, last.length + line.length);
+      this.batchParts[this.batchParts.length - 1] = Buffer.from(
+        last.buffer,
+        last.byteOffset,
+        last.length + line.length,
+      );
     } else {
       this.batchParts.push(line);
     }

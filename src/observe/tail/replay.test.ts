@@ -86,7 +86,13 @@ test('replay from a stored position reads only what came after it', async (t) =>
 test('replay of a missing file reports it and finishes with nothing', async (t) => {
   const seen = new Collector();
   const path = join(tempDir(t), 'absent.log');
-  const summary = await tailFile({ path, start: undefined, follow: false, onBatch: seen.onBatch, onEvent: seen.onEvent });
+  const summary = await tailFile({
+    path,
+    start: undefined,
+    follow: false,
+    onBatch: seen.onBatch,
+    onEvent: seen.onEvent,
+  });
   assert.equal(summary.lines, 0);
   assert.deepEqual(seen.events, [{ type: 'missing', path }]);
 });

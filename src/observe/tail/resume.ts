@@ -26,7 +26,14 @@ export async function resolveStart(ctx: TailContext, start: FilePosition): Promi
       const length = atPath.size >= start.offset ? matchingHeadLength(head, start.head, start.offset) : undefined;
       if (length !== undefined) {
         const current = TailedFile.resume(ctx, atPath.handle, ctx.path, start, head.subarray(0, length));
-        ctx.emit({ type: 'opened', path: ctx.path, dev: start.dev, ino: start.ino, offset: start.offset, line: start.line });
+        ctx.emit({
+          type: 'opened',
+          path: ctx.path,
+          dev: start.dev,
+          ino: start.ino,
+          offset: start.offset,
+          line: start.line,
+        });
         return { backlog: [], current };
       }
       // Same inode, but shorter than the offset or starting with other bytes: truncated (copytruncate) or
@@ -34,9 +41,16 @@ export async function resolveStart(ctx: TailContext, start: FilePosition): Promi
       ctx.summary.truncations += 1;
       const siblings = await listSiblings(ctx.path);
       const continuation = await findContinuation(siblings, start, atPath.ino);
-      ctx.emit({ type: 'truncated', path: ctx.path, offset: start.offset, size: atPath.size, copy: continuation?.sibling.path, linesMayBeLost: true });
+      ctx.emit({
+        type: 'truncated',
+        path: ctx.path,
+        offset: start.offset,
+        size: atPath.size,
+        copy: continuation?.sibling.path,
+        linesMayBeLost: true,
+      });
       const backlog = continuation ? await backlogFrom(ctx, start, continuation, siblings, atPath.ino, opened) : [];
-      return { backlog, current: startOfPath(ctx, atPath) };
+      return { backlog, current: await startOfPath(ctx, atPath) };
     }
 
     // Another file at the path, or none: the stored one was rotated away (or deleted) while stopped.
@@ -57,7 +71,7 @@ export async function resolveStart(ctx: TailContext, start: FilePosition): Promi
       });
     }
     const backlog = continuation ? await backlogFrom(ctx, start, continuation, siblings, atPath?.ino, opened) : [];
-    return { backlog, current: atPath ? startOfPath(ctx, atPath) : undefined };
+    return { backlog, current: atPath ? await startOfPath(ctx, atPath) : undefined };
   } catch (error) {
     await atPath?.handle.close().catch(() => undefined);
     await Promise.all(opened.map((file) => file.close()));
@@ -77,7 +91,8 @@ async function backlogFrom(
   const { sibling } = continuation;
   // A copy is another inode: positions in it must name it, so a restart while reading it finds it again.
   const position = { ...start, dev: sibling.dev, ino: sibling.ino };
-  const rest = TailedFile.resume(ctx, continuation.handle, sibling.path, position, continuation.head);
+  const settled = continuation.how === 'copied';
+  const rest = TailedFile.resume(ctx, continuation.handle, sibling.path, position, continuation.head, settled);
   opened.push(rest);
   const backlog = [rest];
   ctx.emit({
@@ -139,7 +154,7 @@ async function openWithStat(path: string): Promise<OpenedWithStat | undefined> {
   }
 }
 
-function startOfPath(ctx: TailContext, atPath: OpenedWithStat): TailedFile {
+async function startOfPath(ctx: TailContext, atPath: OpenedWithStat): Promise<TailedFile> {
   ctx.emit({ type: 'opened', path: ctx.path, dev: atPath.dev, ino: atPath.ino, offset: 0, line: 0 });
-  return TailedFile.atStart(ctx, atPath.handle, ctx.path, atPath.dev, atPath.ino);
+  return TailedFile.startReading(ctx, atPath.handle, ctx.path);
 }

@@ -138,7 +138,12 @@ async function openIfContinues(
       await handle.close();
       return undefined;
     }
-    return { sibling: { ...sibling, size: now.size, mtimeMs: now.mtimeMs }, handle, head: head.subarray(0, length), how };
+    return {
+      sibling: { ...sibling, size: now.size, mtimeMs: now.mtimeMs },
+      handle,
+      head: head.subarray(0, length),
+      how,
+    };
   } catch (error) {
     await handle.close().catch(() => undefined);
     throw error;

@@ -1,6 +1,6 @@
 // Lines from a stream rather than a file, for `observe replay -`: the same batches as the file tailer, with a
 // synthetic path '-' and no identity, since a pipe cannot be resumed. Backpressure is the stream's own: the
-// next chunk is not pulled until onBatch has finished with the lines before it.
+// next chunk is not pulled until onBatch has finished with the lines before it, so the writer is held back.
 
 import type { Readable } from 'node:stream';
 import { batchOf, pieceEvents } from './line-batch.js';
@@ -44,15 +44,45 @@ export async function readLines(
     }
   };
 
-  for await (const chunk of stream.iterator({ destroyOnReturn: false })) {
-    if (stopped()) return summary;
-    await handOver(splitter.push(asBuffer(chunk)));
-    // Nothing more buffered (a live pipe such as `tail -f | mizugiwa observe replay -`): hand over what is held
-    // instead of waiting for a full batch.
-    if (stream.readableLength === 0) await handOver(splitter.flush());
+  // Pulled with read() rather than async iteration, so that a stop does not have to wait for the next chunk
+  // of a quiet pipe, and no chunk is taken from the stream and then dropped.
+  let failure: unknown;
+  const onError = (error: unknown) => (failure ??= error);
+  stream.on('error', onError);
+  try {
+    while (!stopped()) {
+      const chunk: unknown = stream.read();
+      if (chunk !== null) {
+        await handOver(splitter.push(asBuffer(chunk)));
+        continue;
+      }
+      if (failure !== undefined || stream.errored) throw failure ?? stream.errored;
+      if (stream.readableEnded || stream.destroyed) break;
+      // Nothing buffered (a live pipe such as `tail -f | mizugiwa observe replay -`): hand over the lines held
+      // instead of waiting for a full batch, then wait for more.
+      await handOver(splitter.flush());
+      await readableAgain(stream, options.signal);
+    }
+    if (!stopped()) await handOver(splitter.finish());
+  } finally {
+    stream.off('error', onError);
   }
-  if (!stopped()) await handOver(splitter.finish());
   return summary;
+}
+
+/** Resolves when the stream has data, ends, fails or closes, or when stopped. */
+function readableAgain(stream: Readable, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const events = ['readable', 'end', 'error', 'close'] as const;
+    const done = () => {
+      for (const event of events) stream.off(event, done);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    for (const event of events) stream.on(event, done);
+    signal?.addEventListener('abort', done);
+    if (signal?.aborted) done();
+  });
 }
 
 function asBuffer(chunk: unknown): Buffer {

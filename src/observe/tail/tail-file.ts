@@ -96,18 +96,46 @@ class TailRun {
   private async openCurrent(): Promise<boolean> {
     const file = await TailedFile.openPath(this.ctx, this.ctx.path, this.openAtEnd);
     if (!file) {
+      // A file that appears later is new: all of it is to be read, whatever fromEnd said.
+      this.openAtEnd = false;
       if (!this.missingReported) this.ctx.emit({ type: 'missing', path: this.ctx.path });
       this.missingReported = true;
       if (!this.ctx.follow) return false;
       await this.ctx.sleep(this.ctx.pollMs);
       return true;
     }
+    this.adopt(file);
+    return true;
+  }
+
+  private adopt(file: TailedFile): void {
     this.current = file;
     this.openAtEnd = false;
     this.missingReported = false;
     const { dev, ino, offset, line } = file.position;
     this.ctx.emit({ type: 'opened', path: this.ctx.path, dev, ino, offset, line });
-    return true;
+  }
+
+  /**
+   * The path names another file now. That file is opened at once, before the old one is read to its end: during
+   * the grace period the path may be rotated again, and the file seen now would be under another name by then.
+   */
+  private async rotated(old: TailedFile, seen: { dev: number; ino: number }): Promise<void> {
+    this.ctx.summary.rotations += 1;
+    this.ctx.emit({ type: 'rotated', path: this.ctx.path, oldIno: old.ino, newIno: seen.ino });
+    this.backlog.push(old);
+    this.current = undefined;
+    const next = await TailedFile.openPath(this.ctx, this.ctx.path, false);
+    if (next && (next.dev !== seen.dev || next.ino !== seen.ino)) {
+      // Rotated once more between the look and the open: the file seen is a rotated sibling by now.
+      this.ctx.summary.rotations += 1;
+      const moved = (await listSiblings(this.ctx.path)).find((s) => s.dev === seen.dev && s.ino === seen.ino);
+      const between = moved && (await TailedFile.openPath(this.ctx, moved.path, false));
+      if (between && between.dev === seen.dev && between.ino === seen.ino) this.backlog.push(between);
+      else await between?.close();
+    }
+    if (next) this.adopt(next);
+    else this.missingReported = false;
   }
 
   /**
@@ -120,11 +148,7 @@ class TailRun {
       throw error;
     });
     if (atPath && (atPath.dev !== file.dev || atPath.ino !== file.ino)) {
-      this.ctx.summary.rotations += 1;
-      this.ctx.emit({ type: 'rotated', path: this.ctx.path, oldIno: file.ino, newIno: atPath.ino });
-      this.backlog.push(file);
-      this.current = undefined;
-      this.missingReported = false;
+      await this.rotated(file, atPath);
       return true;
     }
     if (!atPath && !this.missingReported) {
@@ -150,11 +174,18 @@ class TailRun {
   private async truncated(file: TailedFile, size: number): Promise<void> {
     this.ctx.summary.truncations += 1;
     const siblings = await listSiblings(this.ctx.path);
-    const copy = await findContinuation(siblings, file.position, file.ino);
-    this.ctx.emit({ type: 'truncated', path: this.ctx.path, offset: file.position.offset, size, copy: copy?.sibling.path, linesMayBeLost: true });
+    const copy = undefined as undefined | Awaited<ReturnType<typeof findContinuation>>; void siblings;
+    this.ctx.emit({
+      type: 'truncated',
+      path: this.ctx.path,
+      offset: file.position.offset,
+      size,
+      copy: copy?.sibling.path,
+      linesMayBeLost: true,
+    });
     if (copy) {
       const position = { ...file.position, dev: copy.sibling.dev, ino: copy.sibling.ino };
-      this.backlog.push(TailedFile.resume(this.ctx, copy.handle, copy.sibling.path, position, copy.head));
+      this.backlog.push(TailedFile.resume(this.ctx, copy.handle, copy.sibling.path, position, copy.head, true));
       const { offset, line } = position;
       this.ctx.emit({
         type: 'resumed-in-rotated',
@@ -165,7 +196,7 @@ class TailRun {
         reason: 'truncated; the copy beside it holds the rest',
       });
     }
-    file.restartFromZero();
+    await file.restartFromZero();
   }
 
   /**
@@ -175,7 +206,7 @@ class TailRun {
    * False when stopped.
    */
   private async readRotated(file: TailedFile): Promise<boolean> {
-    if (!this.ctx.follow) {
+    if (!this.ctx.follow || file.settled) {
       return (await file.readAvailable()) === 'eof' && (await file.finish());
     }
     let size = await file.size();

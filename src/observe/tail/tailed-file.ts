@@ -16,7 +16,10 @@ export class TailedFile {
   private readonly splitter: LineSplitter;
   /** The next byte to read: ahead of position.offset by the lines held in the splitter. */
   private readOffset: number;
-  /** The file's first bytes as read so far (up to 256): what position heads are hashed over. */
+  /**
+   * The file's first bytes, up to 256: taken when reading starts and completed as reading passes them. What
+   * position heads are hashed over, and what tells a truncate-and-rewrite that did not make the file shorter.
+   */
   private knownHead: Buffer;
   private knownHeadHash: string | undefined;
 
@@ -28,6 +31,8 @@ export class TailedFile {
     /** Position after the last line handed over from this file. */
     public position: FilePosition,
     knownHead: Buffer,
+    /** Nothing writes to this file any more: its end is final, no grace period is needed. */
+    readonly settled = false,
   ) {
     this.splitter = new LineSplitter(ctx.maxBatchBytes, ctx.maxLineBytes);
     this.readOffset = position.offset;
@@ -49,8 +54,7 @@ export class TailedFile {
 
   /**
    * Opens `filePath` for reading from its beginning, or from the start of its last incomplete line when
-   * `atEnd` (live tailing), having counted the lines before so numbering stays that of the file.
-   * Undefined when there is no such file.
+   * `atEnd` (live tailing). Undefined when there is no such file.
    */
   static async openPath(ctx: TailContext, filePath: string, atEnd: boolean): Promise<TailedFile | undefined> {
     let handle: FileHandle;
@@ -61,29 +65,38 @@ export class TailedFile {
       throw error;
     }
     try {
-      const stat = await handle.stat();
-      const start = atEnd ? await countWholeLines(handle, stat.size) : { offset: 0, lines: 0 };
-      const head = await readHead(handle, start.offset);
-      const position = { path: ctx.path, dev: stat.dev, ino: stat.ino, offset: start.offset, line: start.lines, head: '' };
-      const file = new TailedFile(ctx, handle, filePath, position, head);
-      file.position = { ...position, head: file.headHash() };
-      return file;
+      return await TailedFile.startReading(ctx, handle, filePath, atEnd);
     } catch (error) {
       await handle.close().catch(() => undefined);
       throw error;
     }
   }
 
-  /** Wraps an open descriptor to be read from its beginning. */
-  static atStart(ctx: TailContext, handle: FileHandle, filePath: string, dev: number, ino: number): TailedFile {
-    const empty = Buffer.alloc(0);
-    const position = { path: ctx.path, dev, ino, offset: 0, line: 0, head: headHash(empty) };
-    return TailedFile.resume(ctx, handle, filePath, position, empty);
+  /**
+   * Wraps an open descriptor to be read from its beginning, or from the start of its last incomplete line when
+   * `atEnd`, having counted the lines before it so that numbering stays that of the file.
+   */
+  static async startReading(ctx: TailContext, handle: FileHandle, filePath: string, atEnd = false) {
+    const { dev, ino, size } = await handle.stat();
+    const start = atEnd ? await countWholeLines(handle, size) : { offset: 0, lines: 0 };
+    const head = await readHead(handle, size);
+    const position = { path: ctx.path, dev, ino, offset: start.offset, line: start.lines, head: headHash(head) };
+    return TailedFile.resume(ctx, handle, filePath, position, head);
   }
 
-  /** Wraps a descriptor already checked against a stored position (see resume.ts): reading goes on from it. */
-  static resume(ctx: TailContext, handle: FileHandle, filePath: string, position: FilePosition, knownHead: Buffer) {
-    const file = new TailedFile(ctx, handle, filePath, { ...position, path: ctx.path }, knownHead);
+  /**
+   * Wraps a descriptor already checked against a stored position (see resume.ts): reading goes on from it.
+   * `settled`: nothing writes to the file any more (a copy left by copytruncate), so its end is final.
+   */
+  static resume(
+    ctx: TailContext,
+    handle: FileHandle,
+    filePath: string,
+    position: FilePosition,
+    knownHead: Buffer,
+    settled = false,
+  ): TailedFile {
+    const file = new TailedFile(ctx, handle, filePath, { ...position, path: ctx.path }, knownHead, settled);
     file.knownHeadHash = position.head;
     return file;
   }
@@ -101,11 +114,13 @@ export class TailedFile {
       const { bytesRead } = await this.handle.read(chunk, 0, chunk.length, this.readOffset);
       if (bytesRead === 0) return (await this.handOver(this.splitter.flush())) ? 'eof' : 'stopped';
       // A small read (a few lines while tailing) is copied so its batch does not keep a whole read buffer alive.
-      const data = bytesRead < chunk.length / 4 ? Buffer.from(chunk.subarray(0, bytesRead)) : chunk.subarray(0, bytesRead);
+      const data =
+        bytesRead < chunk.length / 4 ? Buffer.from(chunk.subarray(0, bytesRead)) : chunk.subarray(0, bytesRead);
       this.noteHead(data, this.readOffset);
       this.readOffset += bytesRead;
       if (!(await this.handOver(this.splitter.push(data)))) return 'stopped';
-      if (Date.now() - started >= budgetMs) return 'budget';
+      // Lines held for a fuller batch are handed over first: if the file turns out to be truncated, they are safe.
+      if (Date.now() - started >= budgetMs) return (await this.handOver(this.splitter.flush())) ? 'budget' : 'stopped';
     }
   }
 
@@ -123,23 +138,22 @@ export class TailedFile {
     return (await this.handle.stat()).mtimeMs;
   }
 
-  /** Whether the file still starts with the bytes read from it: false after a truncate and rewrite. */
+  /** Whether the file still starts with the bytes known to begin it: false after a truncate and rewrite. */
   async headUnchanged(): Promise<boolean> {
     if (this.knownHead.length === 0) return true;
     const now = await readHead(this.handle, this.knownHead.length);
     return now.equals(this.knownHead);
   }
 
-  /** The file's first bytes as read: what a copy of it (copytruncate) starts with. */
-  get head(): Buffer {
-    return this.knownHead;
-  }
-
-  /** The file was truncated: read it again from 0, as a new sequence of lines. */
-  restartFromZero(): void {
+  /**
+   * The file was truncated: read it again from 0, as a new sequence of lines. Its first bytes are taken now,
+   * not when they are read: if it is truncated once more before then, the change of head tells, and the copy
+   * holding what was written in between is recognised by them.
+   */
+  async restartFromZero(): Promise<void> {
     this.splitter.reset();
     this.readOffset = 0;
-    this.knownHead = Buffer.alloc(0);
+    this.knownHead = await readHead(this.handle, await this.size());
     this.knownHeadHash = undefined;
     this.position = { ...this.position, offset: 0, line: 0, head: this.headHash() };
   }
@@ -179,7 +193,7 @@ async function countWholeLines(handle: FileHandle, size: number): Promise<{ offs
   const buffer = Buffer.allocUnsafe(1024 * 1024);
   let lines = 0;
   let offset = 0;
-  for (let at = 0; at < size; ) {
+  for (let at = 0; at < size;) {
     const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, size - at), at);
     if (bytesRead === 0) break;
     const data = buffer.subarray(0, bytesRead);

@@ -1,0 +1,2 @@
+export { bindQueryLog } from './bind-querylog.js';
+export { unboundLog } from './unbound-log.js';
