@@ -45,7 +45,13 @@ async function mizugiwa(dataDir: string, args: string[], label: string) {
   const [command, argv] = timed
     ? [GNU_TIME, ['-f', 'MAXRSS %M', process.execPath, BIN, ...args]]
     : [process.execPath, [BIN, ...args]];
-  const run = await spawnTimed(command, argv, { cwd: repoRoot, env: env(dataDir), timeoutMs: TIMEOUT_MS, label, cleanup });
+  const run = await spawnTimed(command, argv, {
+    cwd: repoRoot,
+    env: env(dataDir),
+    timeoutMs: TIMEOUT_MS,
+    label,
+    cleanup,
+  });
   if (run.code !== 0) throw new Error(`${label} exited ${run.code}:\n${run.stderr.slice(-3000)}`);
   const rssKiB = Number(/MAXRSS (\d+)/.exec(run.stderr)?.[1] ?? NaN);
   return { ...run, rssMiB: Number.isFinite(rssKiB) ? rssKiB / 1024 : null };
@@ -60,15 +66,32 @@ async function main(): Promise<void> {
     const truth = writeQueryLog(files.indicators, files.log, { indicators: INDICATORS, lines: LINES });
     const dataDir = join(dir, 'data');
     process.stdout.write(`  generated; importing the indicators (not timed)\n`);
-    await mizugiwa(dataDir, ['intel', 'import', files.indicators, '--format', 'plain', '--type', 'domain', '--source', 'bench', '--json'], 'intel import');
+    await mizugiwa(
+      dataDir,
+      ['intel', 'import', files.indicators, '--format', 'plain', '--type', 'domain', '--source', 'bench', '--json'],
+      'intel import',
+    );
 
     process.stdout.write(`  mizugiwa observe replay\n`);
-    const run = await mizugiwa(dataDir, ['observe', 'replay', files.log, '--format', 'bind-querylog', '--timezone', 'UTC', '--json'], 'observe replay');
-    const result = JSON.parse(run.stdout.trim().split('\n').pop()!) as { lines: number; matches: number; sightings: number; rejected: number };
+    const run = await mizugiwa(
+      dataDir,
+      ['observe', 'replay', files.log, '--format', 'bind-querylog', '--timezone', 'UTC', '--json'],
+      'observe replay',
+    );
+    const result = JSON.parse(run.stdout.trim().split('\n').pop()!) as {
+      lines: number;
+      matches: number;
+      sightings: number;
+      rejected: number;
+    };
     const db = new Database(join(dataDir, 'mizugiwa.db'), { readonly: true });
-    const stored = db.prepare('select coalesce(sum(count), 0) as n, count(*) as rows from sightings').get() as { n: number; rows: number };
+    const stored = db.prepare('select coalesce(sum(count), 0) as n, count(*) as rows from sightings').get() as {
+      n: number;
+      rows: number;
+    };
     db.close();
-    const exact = result.matches === truth.matchLines.length && stored.n === truth.matchLines.length && result.lines === LINES;
+    const exact =
+      result.matches === truth.matchLines.length && stored.n === truth.matchLines.length && result.lines === LINES;
     rows.push({
       workload: `\`mizugiwa observe replay --format bind-querylog\`: start, load ${fmt(INDICATORS)} indicators, parse, match, sum, store`,
       tool: 'mizugiwa',
@@ -90,7 +113,13 @@ async function main(): Promise<void> {
       const grepArgs = ['-F', '-c', '-f', files.indicators, files.log];
       const timed = existsSync(GNU_TIME);
       const [command, argv] = timed ? [GNU_TIME, ['-f', 'MAXRSS %M', GREP, ...grepArgs]] : [GREP, grepArgs];
-      const g = await spawnTimed(command, argv, { cwd: repoRoot, env: { ...process.env, LC_ALL: 'C' }, timeoutMs: TIMEOUT_MS, label: 'grep', cleanup });
+      const g = await spawnTimed(command, argv, {
+        cwd: repoRoot,
+        env: { ...process.env, LC_ALL: 'C' },
+        timeoutMs: TIMEOUT_MS,
+        label: 'grep',
+        cleanup,
+      });
       if (g.code !== 0 && g.code !== 1) throw new Error(`grep exited ${g.code}: ${g.stderr.slice(-2000)}`);
       const count = Number(g.stdout.trim());
       const rssKiB = Number(/MAXRSS (\d+)/.exec(g.stderr)?.[1] ?? NaN);
@@ -123,7 +152,8 @@ async function main(): Promise<void> {
   writeTableResult({
     name: 'observe-replay',
     title: 'Observation: `observe replay` of a query log end to end, beside grep -F',
-    caption: 'matches: lines that matched (Mizugiwa: checked against the truth and the stored sightings; grep: its count).',
+    caption:
+      'matches: lines that matched (Mizugiwa: checked against the truth and the stored sightings; grep: its count).',
     columns: [
       { key: 'workload', label: 'workload' },
       { key: 'tool', label: 'run by' },

@@ -105,8 +105,16 @@ export function installMetrics(
       },
     });
   observed('mizugiwa_observe_read', 'Lines or dnstap frames read since start, by input', (s) => s.units);
-  observed('mizugiwa_observe_matched', 'Observations that matched an indicator since start, by input', (s) => s.matched);
-  observed('mizugiwa_observe_rejected', 'Unreadable lines or frames (dead-lettered) since start, by input', (s) => s.rejected);
+  observed(
+    'mizugiwa_observe_matched',
+    'Observations that matched an indicator since start, by input',
+    (s) => s.matched,
+  );
+  observed(
+    'mizugiwa_observe_rejected',
+    'Unreadable lines or frames (dead-lettered) since start, by input',
+    (s) => s.rejected,
+  );
   observed('mizugiwa_observe_dropped', 'Messages a datagram input had to drop since start, by input', (s) => s.dropped);
 
   app.addHook('onResponse', async (request, reply) => {

@@ -17,7 +17,9 @@ export function registerObserveCommands(program: Command): void {
     .description('observation: read resolver, proxy, firewall and mail logs, match them, record sightings');
 
   withConfigOption(observe.command('replay <file>'))
-    .description('read a log file (or - for stdin) through the matcher once; goes on where an interrupted replay of it stopped')
+    .description(
+      'read a log file (or - for stdin) through the matcher once; goes on where an interrupted replay of it stopped',
+    )
     .requiredOption('-f, --format <format>', `one of ${REPLAY_FORMATS.join(', ')}`)
     .option('--timezone <zone>', "IANA zone of stamps written without one (default: this machine's)")
     .option('--json', 'print the result as JSON')
@@ -34,7 +36,10 @@ export function registerObserveCommands(program: Command): void {
         throw new Error(say(`${file}: no such file`, `${file}: ファイルがありません`));
       }
       await withStore(opts, async (ctx) => {
-        const log = createLogger({ log: { ...ctx.config.log, level: ctx.config.log.level === 'info' ? 'warn' : ctx.config.log.level } }, process.stderr);
+        const log = createLogger(
+          { log: { ...ctx.config.log, level: ctx.config.log.level === 'info' ? 'warn' : ctx.config.log.level } },
+          process.stderr,
+        );
         const items = await loadIndicatorItems(ctx.store.db);
         const job = await startJob(
           ctx.store.db,
@@ -52,7 +57,11 @@ export function registerObserveCommands(program: Command): void {
           },
         );
         const result = await job.result;
-        await recordAudit(ctx.store.db, ctx.audit, { action: 'observe.replay', target: `file:${result.file}`, detail: result });
+        await recordAudit(ctx.store.db, ctx.audit, {
+          action: 'observe.replay',
+          target: `file:${result.file}`,
+          detail: result,
+        });
         printReplay(result, opts.json === true);
       });
     });
@@ -67,7 +76,18 @@ export function registerObserveCommands(program: Command): void {
           process.stdout.write(`${JSON.stringify(status)}\n`);
           return;
         }
-        const columns = ['input', 'type', 'format', 'position', 'behind', 'rate/s', 'seen 1h', 'matched 1h', 'errors 1h', 'dropped 1h'];
+        const columns = [
+          'input',
+          'type',
+          'format',
+          'position',
+          'behind',
+          'rate/s',
+          'seen 1h',
+          'matched 1h',
+          'errors 1h',
+          'dropped 1h',
+        ];
         printTable(
           status.inputs.map((i) => ({
             input: i.input,
@@ -92,7 +112,10 @@ function printReplay(r: ReplayResult, json: boolean): void {
     process.stdout.write(`${JSON.stringify(r)}\n`);
     return;
   }
-  const resumed = r.resumedFromLine > 0 ? say(` (went on from line ${r.resumedFromLine})`, `（${r.resumedFromLine} 行目の続きから）`) : '';
+  const resumed =
+    r.resumedFromLine > 0
+      ? say(` (went on from line ${r.resumedFromLine})`, `（${r.resumedFromLine} 行目の続きから）`)
+      : '';
   process.stdout.write(
     say(
       `${r.file}${resumed}: ${r.lines} lines, ${r.observations} observations, ${r.matches} matches, ${r.rejected} unreadable (dead letters), ${r.sightings} sightings recorded for ${r.input}, in ${r.seconds.toFixed(1)} s\n`,

@@ -3,10 +3,10 @@ import type { Config } from '../config/index.js';
 import type { Category, IndicatorType } from '../domain/indicator.js';
 import { compileAllowlists } from '../intel/allowlist/check.js';
 import type { Allowlist } from '../intel/allowlist/entry.js';
-import { effectiveClaims } from '../intel/claims-store.js';
+import { effectiveClaims, type EffectiveClaim } from '../intel/claims-store.js';
 import { buildDomainIndex } from '../match/domain-index.js';
 import { normaliseDomain } from '../net/domain.js';
-import type { ClaimRow, Database } from '../store/schema.js';
+import type { Database } from '../store/schema.js';
 import { POINT_NAMES, type EntryAction, type PointName, type PolicyEntry, type PolicySnapshot } from './snapshot.js';
 
 /** What each point can enforce at all: a resolver sees names and answers, a firewall sees addresses… */
@@ -54,13 +54,13 @@ export async function buildSnapshots(
 
   const categoryAction = config.enforce.policy.categories;
   const sourceAction = config.enforce.policy.sources;
-  const claimAction = (c: ClaimRow): EntryAction =>
+  const claimAction = (c: EffectiveClaim): EntryAction =>
     c.mode === 'block' && categoryAction[c.category as Category] === 'block' && sourceAction[c.source] !== 'monitor'
       ? 'block'
       : 'monitor';
 
-  const flush = (group: ClaimRow[]) => {
-    const first = group[0] as ClaimRow;
+  const flush = (group: EffectiveClaim[]) => {
+    const first = group[0] as EffectiveClaim;
     const type = first.type as IndicatorType;
     const rule = neverPublish(type, first.value, checker);
     if (rule) {
@@ -84,7 +84,7 @@ export async function buildSnapshots(
   };
 
   // Claims arrive sorted by (type, value, source): an indicator's claims are consecutive.
-  let group: ClaimRow[] = [];
+  let group: EffectiveClaim[] = [];
   for await (const claim of effectiveClaims(db, now.toISOString())) {
     const head = group[0];
     if (head && (head.type !== claim.type || head.value !== claim.value)) {

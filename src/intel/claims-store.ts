@@ -181,27 +181,56 @@ export async function claimsFor(db: Kysely<Database>, indicator: Indicator): Pro
  * Claims that count at `now`: not past valid_until and not suppressed by an allowlist. Streamed in
  * pages, for index builds and exports.
  */
-export async function* effectiveClaims(db: Kysely<Database>, now: string, pageSize = 50_000): AsyncIterable<ClaimRow> {
-  let after: { type: string; value: string; source: string } | undefined;
+export async function* effectiveClaims(
+  db: Kysely<Database>,
+  now: string,
+  pageSize = 50_000,
+): AsyncIterable<EffectiveClaim> {
+  const native = sqliteHandle(db);
+  if (native) {
+    yield* effectiveClaimsSqlite(native, now, pageSize);
+    return;
+  }
+  let after: EffectiveClaim | undefined;
   for (;;) {
-    let q = db.selectFrom('claims').selectAll().where('validUntil', '>', now).where('suppressedBy', 'is', null);
-    if (after) {
-      const a = after;
-      q = q.where((eb) =>
-        eb.or([
-          eb('type', '>', a.type),
-          eb.and([eb('type', '=', a.type), eb('value', '>', a.value)]),
-          eb.and([eb('type', '=', a.type), eb('value', '=', a.value), eb('source', '>', a.source)]),
-        ]),
-      );
-    }
+    let q = db
+      .selectFrom('claims')
+      .select(EFFECTIVE_COLUMNS)
+      .where('validUntil', '>', now)
+      .where('suppressedBy', 'is', null);
+    // A row-value comparison walks the primary key from where the last page ended (an OR of the
+    // three cases made SQLite scan from the start for every page).
+    if (after) q = q.where(sql<boolean>`(type, value, source) > (${after.type}, ${after.value}, ${after.source})`);
     const rows = await q.orderBy('type').orderBy('value').orderBy('source').limit(pageSize).execute();
     yield* rows;
     if (rows.length < pageSize) return;
-    const last = rows[rows.length - 1] as ClaimRow;
-    after = { type: last.type, value: last.value, source: last.source };
+    after = rows[rows.length - 1] as EffectiveClaim;
   }
 }
+
+/** The same pages straight from better-sqlite3: a million claims in half the time the query builder takes. */
+function* effectiveClaimsSqlite(
+  native: NonNullable<ReturnType<typeof sqliteHandle>>,
+  now: string,
+  pageSize: number,
+): Iterable<EffectiveClaim> {
+  const select =
+    'select type, value, source, category, mode, confidence, valid_until as validUntil from claims ' +
+    'where valid_until > ? and suppressed_by is null';
+  const first = native.prepare(`${select} order by type, value, source limit ?`);
+  const next = native.prepare(`${select} and (type, value, source) > (?, ?, ?) order by type, value, source limit ?`);
+  let rows = first.all(now, pageSize) as EffectiveClaim[];
+  for (;;) {
+    yield* rows;
+    if (rows.length < pageSize) return;
+    const last = rows[rows.length - 1]!;
+    rows = next.all(now, last.type, last.value, last.source, pageSize) as EffectiveClaim[];
+  }
+}
+
+const EFFECTIVE_COLUMNS = ['type', 'value', 'source', 'category', 'mode', 'confidence', 'validUntil'] as const;
+/** What matching and enforcement read of a claim: a few columns of 17, for a million rows at a time. */
+export type EffectiveClaim = Pick<ClaimRow, (typeof EFFECTIVE_COLUMNS)[number]>;
 
 /** Removes claims that expired more than `graceDays` ago: housekeeping, not correctness. */
 export async function deleteLongExpiredClaims(db: Kysely<Database>, now: Date, graceDays: number): Promise<number> {

@@ -27,7 +27,9 @@ export type HousekeepingResult = {
  */
 export async function housekeeping(
   db: Kysely<Database>,
-  config: Pick<Config, 'deadletter' | 'jobs' | 'intel' | 'observe'> & { enforce: { sinkhole: { retention_days: number } } },
+  config: Pick<Config, 'deadletter' | 'jobs' | 'intel' | 'observe'> & {
+    enforce: { sinkhole: { retention_days: number } };
+  },
   now = new Date(),
 ): Promise<HousekeepingResult> {
   const daysAgo = (days: number) => new Date(now.getTime() - days * 86_400_000).toISOString();

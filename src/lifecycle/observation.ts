@@ -44,7 +44,14 @@ export async function startObservation(deps: {
         lines.push(`Observe: ${input.name} tails ${path} (${input.format})`);
         running.push(
           runFileInput(
-            { name: input.name, format: input.format, path, zone: input.timezone, follow: true, fromEnd: input.from_end },
+            {
+              name: input.name,
+              format: input.format,
+              path,
+              zone: input.timezone,
+              follow: true,
+              fromEnd: input.from_end,
+            },
             { db: deps.db, pipeline, log, signal: abort.signal },
           ).catch((err: unknown) => log.error({ err, input: input.name }, 'observe: a file input stopped')),
         );
@@ -68,7 +75,9 @@ export async function startObservation(deps: {
     describe: () => lines,
     async stop() {
       abort.abort();
-      await Promise.all(closers.map((close) => close().catch((err: unknown) => log.error({ err }, 'observe: closing an input failed'))));
+      await Promise.all(
+        closers.map((close) => close().catch((err: unknown) => log.error({ err }, 'observe: closing an input failed'))),
+      );
       await Promise.all(running);
       await pipeline.close();
     },

@@ -51,7 +51,14 @@ export async function startServer(
     const matcher = await createLiveMatcher(store.db);
     log.info({ indicators: matcher.current.counts }, 'matcher built');
     observation = await startObservation({ db: store.db, config, configDir, log, matcher });
-    enforcement = await startEnforcement({ db: store.db, config, configDir, log, matcher, observe: observation.pipeline });
+    enforcement = await startEnforcement({
+      db: store.db,
+      config,
+      configDir,
+      log,
+      matcher,
+      observe: observation.pipeline,
+    });
     app = await buildApp({
       store,
       config,

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Category, ClaimMode } from '../domain/indicator.js';
+import type { Category, ClaimMode, IndicatorType } from '../domain/indicator.js';
 import { effectiveClaims } from '../intel/claims-store.js';
 import type { Database } from '../store/schema.js';
 import { buildMatcher, type Match, type Matcher, type MatcherItem } from './matcher.js';
@@ -67,31 +67,48 @@ async function build(
  * from. Worker threads build theirs from it without the main thread building one of its own.
  */
 export async function loadIndicatorItems(db: Kysely<Database>, now = new Date()): Promise<MatcherItem<IndicatorRef>[]> {
-  const byIndicator = new Map<string, MatcherItem<IndicatorRef> & { counts: Map<Category, number> }>();
-  for await (const claim of effectiveClaims(db, now.toISOString())) {
-    const key = `${claim.type} ${claim.value}`;
-    let item = byIndicator.get(key);
-    if (!item) {
-      item = {
-        indicator: { type: claim.type as MatcherItem<IndicatorRef>['indicator']['type'], value: claim.value },
-        ref: { sources: [], categories: [], mode: 'monitor', confidence: 0, validUntilMs: 0 },
-        counts: new Map(),
-      };
-      byIndicator.set(key, item);
-    }
-    const ref = item.ref;
-    ref.sources.push(claim.source);
-    item.counts.set(claim.category as Category, (item.counts.get(claim.category as Category) ?? 0) + 1);
-    if (claim.mode === 'block') ref.mode = 'block';
-    ref.confidence = Math.max(ref.confidence, claim.confidence);
-    ref.validUntilMs = Math.max(ref.validUntilMs, Date.parse(claim.validUntil));
-  }
   const items: MatcherItem<IndicatorRef>[] = [];
-  for (const item of byIndicator.values()) {
-    item.ref.categories = [...item.counts.entries()].sort((a, b) => b[1] - a[1]).map(([c]) => c);
-    items.push({ indicator: item.indicator, ref: item.ref });
+  // Claims arrive sorted by (type, value, source): an indicator's claims are consecutive, so each is
+  // summed into the item before it or starts a new one — no map over a million keys.
+  let last: MatcherItem<IndicatorRef> | undefined;
+  let counts: Category[] = [];
+  const close = () => {
+    if (last && counts.length > 1) last.ref.categories = byFrequency(counts);
+  };
+  for await (const claim of effectiveClaims(db, now.toISOString())) {
+    const validUntilMs = Date.parse(claim.validUntil);
+    if (last && last.indicator.value === claim.value && last.indicator.type === claim.type) {
+      const ref = last.ref;
+      ref.sources.push(claim.source);
+      counts.push(claim.category as Category);
+      if (claim.mode === 'block') ref.mode = 'block';
+      if (claim.confidence > ref.confidence) ref.confidence = claim.confidence;
+      if (validUntilMs > ref.validUntilMs) ref.validUntilMs = validUntilMs;
+      continue;
+    }
+    close();
+    last = {
+      indicator: { type: claim.type as IndicatorType, value: claim.value },
+      ref: {
+        sources: [claim.source],
+        categories: [claim.category as Category],
+        mode: claim.mode === 'block' ? 'block' : 'monitor',
+        confidence: claim.confidence,
+        validUntilMs,
+      },
+    };
+    counts = [claim.category as Category];
+    items.push(last);
   }
+  close();
   return items;
+}
+
+/** Distinct categories, the most claimed first (ties: first claimed first). */
+function byFrequency(categories: Category[]): Category[] {
+  const counts = new Map<Category, number>();
+  for (const c of categories) counts.set(c, (counts.get(c) ?? 0) + 1);
+  return [...counts.entries()].sort((a, b) => b[1] - a[1]).map(([c]) => c);
 }
 
 /** Wraps a matcher so that an indicator whose claims all expired after the build no longer matches. */

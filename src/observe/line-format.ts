@@ -9,7 +9,15 @@ export type LineContext = {
   /** The time to take as now, in ms: year-less syslog stamps take the year that puts them nearest before it. */
   now: number;
   /** Turns a local wall-clock time (a log stamp without a zone) into ms since the epoch. */
-  localTime: (year: number, month: number, day: number, hour: number, minute: number, second: number, ms: number) => number;
+  localTime: (
+    year: number,
+    month: number,
+    day: number,
+    hour: number,
+    minute: number,
+    second: number,
+    ms: number,
+  ) => number;
 };
 
 /**

@@ -11,7 +11,10 @@ import { createObservePipeline, type ObservePipeline } from './pipeline/pipeline
  * point blocked it, a point counts as blocking when Mizugiwa enforces there (enabled, not in monitor
  * mode) — and then only for indicators in block mode; the sinkhole always blocked.
  */
-export function pipelineFor(config: Config, deps: { db: Kysely<Database>; live: Pick<LiveMatcher, 'items' | 'generation'>; log: LogSink }): ObservePipeline {
+export function pipelineFor(
+  config: Config,
+  deps: { db: Kysely<Database>; live: Pick<LiveMatcher, 'items' | 'generation'>; log: LogSink },
+): ObservePipeline {
   return createObservePipeline({
     db: deps.db,
     live: deps.live,

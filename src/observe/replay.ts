@@ -37,7 +37,13 @@ export type ReplayResult = {
  */
 export async function replay(
   options: { file: string; format: ReplayFormat; zone?: string },
-  deps: { db: Kysely<Database>; config: Config; live: Pick<LiveMatcher, 'items' | 'generation'>; log: LogSink; progress?: Progress },
+  deps: {
+    db: Kysely<Database>;
+    config: Config;
+    live: Pick<LiveMatcher, 'items' | 'generation'>;
+    log: LogSink;
+    progress?: Progress;
+  },
 ): Promise<ReplayResult> {
   const started = performance.now();
   const stdin = options.file === '-';
@@ -49,12 +55,26 @@ export async function replay(
   try {
     if (options.format === 'dnstap') {
       if (!stdin) progress?.setTotal(statSync(file).size);
-      await replayDnstapFile({ input, file, pipeline, db: deps.db, ...(progress && { onBytes: (n: number) => progress.advance(n) }) });
+      await replayDnstapFile({
+        input,
+        file,
+        pipeline,
+        db: deps.db,
+        ...(progress && { onBytes: (n: number) => progress.advance(n) }),
+      });
     } else if (stdin) {
       let line = 1;
       const format = options.format;
       await readLines(process.stdin, async (batch) => {
-        await pipeline.lines({ input, format, zone: options.zone ?? '', origin: 'stdin', stream: 'stdin', firstLine: line, data: batch.data });
+        await pipeline.lines({
+          input,
+          format,
+          zone: options.zone ?? '',
+          origin: 'stdin',
+          stream: 'stdin',
+          firstLine: line,
+          data: batch.data,
+        });
         line += batch.lines;
         progress?.advance(batch.data.byteLength);
       });

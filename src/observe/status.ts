@@ -24,29 +24,58 @@ export type InputState = {
  * works from a shell beside a running `serve` and after it stopped. Configured inputs that have seen
  * nothing yet are listed too, with zeros.
  */
-export async function observeStatus(db: Kysely<Database>, config: Config, now = Date.now()): Promise<{ inputs: InputState[] }> {
+export async function observeStatus(
+  db: Kysely<Database>,
+  config: Config,
+  now = Date.now(),
+): Promise<{ inputs: InputState[] }> {
   const hour = await countsSince(db, new Date(now - 3_600_000).toISOString());
   const fiveMinutes = await countsSince(db, new Date(now - 300_000).toISOString());
   const positions = await listPositions(db);
-  const names = new Set<string>([...config.observe.inputs.map((i) => i.name), ...hour.map((c) => c.input), ...positions.map((p) => p.input)]);
+  const names = new Set<string>([
+    ...config.observe.inputs.map((i) => i.name),
+    ...hour.map((c) => c.input),
+    ...positions.map((p) => p.input),
+  ]);
   const inputs: InputState[] = [];
   for (const name of names) {
     const configured = config.observe.inputs.find((i) => i.name === name);
-    const position = positions.filter((p) => p.input === name).sort((a, b) => b.updatedAt.localeCompare(a.updatedAt))[0];
+    const position = positions
+      .filter((p) => p.input === name)
+      .sort((a, b) => b.updatedAt.localeCompare(a.updatedAt))[0];
     const sum = (rows: typeof hour): Totals =>
       rows
         .filter((r) => r.input === name)
-        .reduce((t, r) => ({ observed: t.observed + r.observed, matched: t.matched + r.matched, rejected: t.rejected + r.rejected, dropped: t.dropped + r.dropped }), {
-          observed: 0,
-          matched: 0,
-          rejected: 0,
-          dropped: 0,
-        });
+        .reduce(
+          (t, r) => ({
+            observed: t.observed + r.observed,
+            matched: t.matched + r.matched,
+            rejected: t.rejected + r.rejected,
+            dropped: t.dropped + r.dropped,
+          }),
+          {
+            observed: 0,
+            matched: 0,
+            rejected: 0,
+            dropped: 0,
+          },
+        );
     inputs.push({
       input: name,
       type: configured?.type ?? (name.startsWith('replay:') ? 'replay' : name === 'sinkhole' ? 'sinkhole' : 'unknown'),
-      format: configured?.type === 'file' ? configured.format : configured?.type === 'dnstap' ? 'dnstap' : name.startsWith('replay:') ? name.slice(7) : configured ? 'syslog' : name,
-      position: position ? { path: position.path, offset: position.offset, line: position.line, updatedAt: position.updatedAt } : null,
+      format:
+        configured?.type === 'file'
+          ? configured.format
+          : configured?.type === 'dnstap'
+            ? 'dnstap'
+            : name.startsWith('replay:')
+              ? name.slice(7)
+              : configured
+                ? 'syslog'
+                : name,
+      position: position
+        ? { path: position.path, offset: position.offset, line: position.line, updatedAt: position.updatedAt }
+        : null,
       behindBytes: position ? behind(position.path, position.ino, position.offset) : null,
       ratePerSecond: sum(fiveMinutes).observed / 300,
       lastHour: sum(hour),

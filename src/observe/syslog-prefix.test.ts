@@ -8,7 +8,8 @@ const ctx: LineContext = { now: Date.UTC(2026, 10, 24, 12), localTime: localTime
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
 
 test('RFC 3164 stamp in the input zone, pid dropped from the tag', () => {
-  const line = 'Nov 24 10:00:00 ns1 named[812]: client @0x7f 127.0.0.2#5353 (a.example): query: a.example IN A +E(0)K (127.0.0.1)';
+  const line =
+    'Nov 24 10:00:00 ns1 named[812]: client @0x7f 127.0.0.2#5353 (a.example): query: a.example IN A +E(0)K (127.0.0.1)';
   const p = syslogPrefix(line, ctx)!;
   assert.equal(iso(p.time), '2026-11-24T01:00:00.000Z');
   assert.equal(p.host, 'ns1');
@@ -23,7 +24,10 @@ test('single-digit days are padded with a space', () => {
 });
 
 test('RFC 3339 stamps with an offset, Z, or journalctl short-iso', () => {
-  assert.equal(iso(syslogPrefix('2026-11-24T10:00:00.123456+09:00 h postfix/smtpd[1]: x', ctx)!.time), '2026-11-24T01:00:00.123Z');
+  assert.equal(
+    iso(syslogPrefix('2026-11-24T10:00:00.123456+09:00 h postfix/smtpd[1]: x', ctx)!.time),
+    '2026-11-24T01:00:00.123Z',
+  );
   assert.equal(iso(syslogPrefix('2026-11-24T01:00:00Z h kernel: x', ctx)!.time), '2026-11-24T01:00:00.000Z');
   const journal = syslogPrefix('2026-11-24T10:00:00+0900 h kernel: x', ctx)!;
   assert.equal(iso(journal.time), '2026-11-24T01:00:00.000Z');

@@ -36,7 +36,13 @@ for (const kind of await storeKinds()) {
       await writeObservationFlush(store.db, {
         ...nothing,
         sightings: [
-          delta({ firstSeen: '2026-11-24T01:00:30.000Z', lastSeen: '2026-11-24T01:01:30.000Z', count: 2, blockedCount: 2, detail: null }),
+          delta({
+            firstSeen: '2026-11-24T01:00:30.000Z',
+            lastSeen: '2026-11-24T01:01:30.000Z',
+            count: 2,
+            blockedCount: 2,
+            detail: null,
+          }),
         ],
       });
       const { sightings } = await listSightings(store.db, { indicator: 'evil.example' }, { limit: 10 });
@@ -54,7 +60,11 @@ for (const kind of await storeKinds()) {
       await writeObservationFlush(store.db, {
         ...nothing,
         sightings: [
-          delta({ windowStart: '2026-11-24T01:05:00.000Z', firstSeen: '2026-11-24T01:06:00.000Z', lastSeen: '2026-11-24T01:06:00.000Z' }),
+          delta({
+            windowStart: '2026-11-24T01:05:00.000Z',
+            firstSeen: '2026-11-24T01:06:00.000Z',
+            lastSeen: '2026-11-24T01:06:00.000Z',
+          }),
           delta({ client: '10.0.0.8' }),
           delta({ point: 'proxy', categories: ['phishing'] }),
         ],
@@ -63,7 +73,10 @@ for (const kind of await storeKinds()) {
       assert.equal((await listSightings(store.db, { client: '10.0.0.8' }, { limit: 10 })).sightings.length, 1);
       assert.equal((await listSightings(store.db, { point: 'proxy' }, { limit: 10 })).sightings.length, 1);
       assert.equal((await listSightings(store.db, { category: 'phishing' }, { limit: 10 })).sightings.length, 1);
-      assert.equal((await listSightings(store.db, { from: '2026-11-24T01:05:00.000Z' }, { limit: 10 })).sightings.length, 1);
+      assert.equal(
+        (await listSightings(store.db, { from: '2026-11-24T01:05:00.000Z' }, { limit: 10 })).sightings.length,
+        1,
+      );
       const first = await listSightings(store.db, {}, { limit: 3 });
       const second = await listSightings(store.db, {}, { limit: 3, before: first.next! });
       assert.equal(first.sightings.length + second.sightings.length, 4);
@@ -71,21 +84,63 @@ for (const kind of await storeKinds()) {
     });
 
     test('positions, counts and dead letters are written with the sightings, and positions replace', async () => {
-      const position = { input: 'resolver1', path: '/var/log/q.log', dev: 2049, ino: 2 ** 33, offset: 2 ** 32 + 5, line: 7, head: 'ab' };
+      const position = {
+        input: 'resolver1',
+        path: '/var/log/q.log',
+        dev: 2049,
+        ino: 2 ** 33,
+        offset: 2 ** 32 + 5,
+        line: 7,
+        head: 'ab',
+      };
       await writeObservationFlush(store.db, {
         ...nothing,
-        counts: [{ input: 'resolver1', point: 'dns', minute: '2026-11-24T01:00:00.000Z', observed: 10, matched: 1, rejected: 1, dropped: 0 }],
-        deadLetters: [{ source: 'resolver1', format: 'bind-querylog', reason: 'bad', position: '/var/log/q.log:3', raw: Buffer.from('x') }],
+        counts: [
+          {
+            input: 'resolver1',
+            point: 'dns',
+            minute: '2026-11-24T01:00:00.000Z',
+            observed: 10,
+            matched: 1,
+            rejected: 1,
+            dropped: 0,
+          },
+        ],
+        deadLetters: [
+          {
+            source: 'resolver1',
+            format: 'bind-querylog',
+            reason: 'bad',
+            position: '/var/log/q.log:3',
+            raw: Buffer.from('x'),
+          },
+        ],
         positions: [position],
       });
       await writeObservationFlush(store.db, {
         ...nothing,
-        counts: [{ input: 'resolver1', point: 'dns', minute: '2026-11-24T01:00:00.000Z', observed: 5, matched: 0, rejected: 0, dropped: 2 }],
+        counts: [
+          {
+            input: 'resolver1',
+            point: 'dns',
+            minute: '2026-11-24T01:00:00.000Z',
+            observed: 5,
+            matched: 0,
+            rejected: 0,
+            dropped: 2,
+          },
+        ],
         positions: [{ ...position, offset: position.offset + 100, line: 9 }],
       });
-      assert.deepEqual(await loadPosition(store.db, 'resolver1', '/var/log/q.log'), { ...position, offset: position.offset + 100, line: 9 });
+      assert.deepEqual(await loadPosition(store.db, 'resolver1', '/var/log/q.log'), {
+        ...position,
+        offset: position.offset + 100,
+        line: 9,
+      });
       const counts = await countsSince(store.db, '2026-11-24T00:00:00.000Z');
-      assert.deepEqual(counts, [{ input: 'resolver1', point: 'dns', observed: 15, matched: 1, rejected: 1, dropped: 2 }]);
+      assert.deepEqual(counts, [
+        { input: 'resolver1', point: 'dns', observed: 15, matched: 1, rejected: 1, dropped: 2 },
+      ]);
       const letters = await listDeadLetters(store.db, { source: 'resolver1', limit: 10, offset: 0 });
       assert.equal(letters.items.length, 1);
     });

@@ -73,7 +73,8 @@ const CHUNK = 400;
 
 export async function writeObservationFlush(db: Kysely<Database>, flush: ObservationFlush): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    for (let i = 0; i < flush.sightings.length; i += CHUNK) await upsertSightings(trx, flush.sightings.slice(i, i + CHUNK));
+    for (let i = 0; i < flush.sightings.length; i += CHUNK)
+      await upsertSightings(trx, flush.sightings.slice(i, i + CHUNK));
     for (let i = 0; i < flush.counts.length; i += CHUNK) await addCounts(trx, flush.counts.slice(i, i + CHUNK));
     for (let i = 0; i < flush.raw.length; i += CHUNK) {
       await trx
@@ -157,7 +158,11 @@ async function savePosition(trx: Transaction<Database>, p: StoredPosition): Prom
 }
 
 /** Where reading of `path` for `input` stands, as last written with the sightings before it. */
-export async function loadPosition(db: Kysely<Database>, input: string, path: string): Promise<StoredPosition | undefined> {
+export async function loadPosition(
+  db: Kysely<Database>,
+  input: string,
+  path: string,
+): Promise<StoredPosition | undefined> {
   const row = await db
     .selectFrom('observePositions')
     .select(['input', 'path', 'dev', 'ino', 'offset', 'line', 'head'])
@@ -165,7 +170,9 @@ export async function loadPosition(db: Kysely<Database>, input: string, path: st
     .where('path', '=', path)
     .executeTakeFirst();
   // PostgreSQL hands bigint columns back as text.
-  return row && { ...row, dev: Number(row.dev), ino: Number(row.ino), offset: Number(row.offset), line: Number(row.line) };
+  return (
+    row && { ...row, dev: Number(row.dev), ino: Number(row.ino), offset: Number(row.offset), line: Number(row.line) }
+  );
 }
 
 export async function listPositions(db: Kysely<Database>): Promise<(StoredPosition & { updatedAt: string })[]> {
@@ -215,7 +222,8 @@ export async function listSightings(
   if (filter.point !== undefined) q = q.where('point', '=', filter.point);
   if (filter.input !== undefined) q = q.where('input', '=', filter.input);
   // categories is a JSON array of plain words: a quoted match is exact.
-  if (filter.category !== undefined) q = q.where('categories', 'like', `%"${filter.category.replace(/[%_"\\]/g, '')}"%`);
+  if (filter.category !== undefined)
+    q = q.where('categories', 'like', `%"${filter.category.replace(/[%_"\\]/g, '')}"%`);
   if (filter.from !== undefined) q = q.where('lastSeen', '>=', filter.from);
   if (filter.to !== undefined) q = q.where('firstSeen', '<', filter.to);
   if (page.before !== undefined) q = q.where('id', '<', page.before);

@@ -133,7 +133,8 @@ export class DnstapConnection {
     result.then(
       () => {
         this.waiting = false;
-        if (this.closed) return;
+        // Destroyed meanwhile (the receiver closing; its 'close' event may come later still): read no further.
+        if (this.closed || this.o.socket.destroyed) return;
         this.drain();
         if (!this.waiting && !this.closed) this.o.socket.resume();
       },

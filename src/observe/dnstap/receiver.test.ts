@@ -217,6 +217,28 @@ describe('dnstap receiver', () => {
     await r.close();
   });
 
+  test('close() while a handler’s promise is pending: nothing is handed over after it', async () => {
+    const batches: number[] = [];
+    let release = () => {};
+    const r = await startDnstapReceiver({
+      tcp: '127.0.0.1:0',
+      maxBatch: 5,
+      onFrames: (frames) => {
+        batches.push(frames.length);
+        return new Promise<void>((resolve) => (release = resolve));
+      },
+    });
+    const p = await Producer.connect({ host: '127.0.0.1', port: r.address().tcp!.port });
+    p.send(encodeControlFrame('START'), ...data(...Array.from({ length: 20 }, (_, i) => `f${i}`)));
+    await until(() => batches.length === 1, 'the first batch');
+    await r.close();
+    await p.closed;
+    release();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.deepEqual(batches, [5]);
+    assert.equal(r.stats().open, 0);
+  });
+
   test('a connection that never starts is closed after the handshake timeout; extra connections are refused', async () => {
     const { r, got } = await receiver({ tcp: '127.0.0.1:0', handshakeTimeoutMs: 100, maxConnections: 1 });
     const port = r.address().tcp!.port;

@@ -33,7 +33,13 @@ export async function replayDnstapFile(options: {
     firstFrame += taken.length;
   };
   const fail = (reason: string, offset: number, raw: Uint8Array) =>
-    putDeadLetter(options.db, { source: options.input, format: 'dnstap', reason, position: `${options.file} byte ${offset}`, raw });
+    putDeadLetter(options.db, {
+      source: options.input,
+      format: 'dnstap',
+      reason,
+      position: `${options.file} byte ${offset}`,
+      raw,
+    });
 
   for await (const chunk of source as AsyncIterable<Buffer>) {
     decoder.push(chunk);
@@ -48,8 +54,16 @@ export async function replayDnstapFile(options: {
         await send();
         await fail(frame.reason, frame.offset, frame.raw);
         return { frames };
-      } else if (frame.type === 'START' && frame.contentTypes.length > 0 && !frame.contentTypes.includes(DNSTAP_CONTENT_TYPE)) {
-        await fail(`not a dnstap stream: content type ${frame.contentTypes.join(', ')} (expected ${DNSTAP_CONTENT_TYPE})`, 0, new Uint8Array(0));
+      } else if (
+        frame.type === 'START' &&
+        frame.contentTypes.length > 0 &&
+        !frame.contentTypes.includes(DNSTAP_CONTENT_TYPE)
+      ) {
+        await fail(
+          `not a dnstap stream: content type ${frame.contentTypes.join(', ')} (expected ${DNSTAP_CONTENT_TYPE})`,
+          0,
+          new Uint8Array(0),
+        );
         return { frames };
       }
     }

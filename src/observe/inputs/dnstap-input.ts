@@ -26,8 +26,14 @@ export async function startDnstapInput(
     onFrames: (frames, origin) =>
       deps.pipeline.frames({ input: input.name, origin: origin.connection, frames, firstFrame: origin.firstFrame }),
     onError: (rejected) => {
-      void putDeadLetter(deps.db, { source: input.name, format: 'dnstap', reason: rejected.reason, position: rejected.position, raw: rejected.raw }).catch(
-        (err: unknown) => deps.log.error({ err, input: input.name }, 'observe: a dead letter could not be stored'),
+      void putDeadLetter(deps.db, {
+        source: input.name,
+        format: 'dnstap',
+        reason: rejected.reason,
+        position: rejected.position,
+        raw: rejected.raw,
+      }).catch((err: unknown) =>
+        deps.log.error({ err, input: input.name }, 'observe: a dead letter could not be stored'),
       );
     },
   });

@@ -35,7 +35,14 @@ export async function runFileInput(
   },
 ): Promise<TailSummary> {
   const stored = await loadPosition(deps.db, input.name, input.path);
-  const start = stored && { path: stored.path, dev: stored.dev, ino: stored.ino, offset: stored.offset, line: stored.line, head: stored.head };
+  const start = stored && {
+    path: stored.path,
+    dev: stored.dev,
+    ino: stored.ino,
+    offset: stored.offset,
+    line: stored.line,
+    head: stored.head,
+  };
   return tailFile({
     path: input.path,
     start,

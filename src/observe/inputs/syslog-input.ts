@@ -79,7 +79,8 @@ export async function startSyslogInput(
         // A group the workers cannot take now is dropped whole and counted here, against its point
         // (the server's own `dropped` counts only what never reached this function).
         for (const b of batches) {
-          if (!deps.pipeline.offerLines(b)) deps.pipeline.dropped(input.name, LINE_FORMATS[b.format].point, lineCount(b.data));
+          if (!deps.pipeline.offerLines(b))
+            deps.pipeline.dropped(input.name, LINE_FORMATS[b.format].point, lineCount(b.data));
         }
         return true;
       }
@@ -88,8 +89,14 @@ export async function startSyslogInput(
       })();
     },
     onError: (rejected) => {
-      void putDeadLetter(deps.db, { source: input.name, format: 'syslog', reason: rejected.reason, position: rejected.position, raw: rejected.raw }).catch(
-        (err: unknown) => deps.log.error({ err, input: input.name }, 'observe: a dead letter could not be stored'),
+      void putDeadLetter(deps.db, {
+        source: input.name,
+        format: 'syslog',
+        reason: rejected.reason,
+        position: rejected.position,
+        raw: rejected.raw,
+      }).catch((err: unknown) =>
+        deps.log.error({ err, input: input.name }, 'observe: a dead letter could not be stored'),
       );
     },
   });
@@ -99,7 +106,9 @@ export async function startSyslogInput(
     ignored,
     describe: () => {
       const a = server.addresses;
-      const where = [a.udp && `udp ${a.udp.address}:${a.udp.port}`, a.tcp && `tcp ${a.tcp.address}:${a.tcp.port}`].filter(Boolean).join(', ');
+      const where = [a.udp && `udp ${a.udp.address}:${a.udp.port}`, a.tcp && `tcp ${a.tcp.address}:${a.tcp.port}`]
+        .filter(Boolean)
+        .join(', ');
       return [`Observe: syslog input ${input.name} on ${where}`];
     },
     async close() {

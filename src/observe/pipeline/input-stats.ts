@@ -37,7 +37,18 @@ export function createInputStats(): { of(input: string, format: string): InputSt
     of(input, format) {
       let s = byInput.get(input);
       if (!s) {
-        s = { format, units: 0, bytes: 0, observed: 0, matched: 0, rejected: 0, dropped: 0, position: null, lastAt: 0, samples: [] };
+        s = {
+          format,
+          units: 0,
+          bytes: 0,
+          observed: 0,
+          matched: 0,
+          rejected: 0,
+          dropped: 0,
+          position: null,
+          lastAt: 0,
+          samples: [],
+        };
         byInput.set(input, s);
       }
       return s;

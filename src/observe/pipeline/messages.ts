@@ -47,7 +47,10 @@ export type FrameBatchJob = BatchBase & { kind: 'frames'; data: Uint8Array; coun
 
 export type BatchJob = LineBatchJob | FrameBatchJob;
 
-export type ToWorker = { type: 'settings'; settings: WorkerSettings } | { type: 'indicators'; table: IndicatorTable } | { type: 'batch'; job: BatchJob };
+export type ToWorker =
+  | { type: 'settings'; settings: WorkerSettings }
+  | { type: 'indicators'; table: IndicatorTable }
+  | { type: 'batch'; job: BatchJob };
 
 /** Matched observations of one ref by one client at one point in one window, within a batch. */
 export type WorkerDelta = {

@@ -69,7 +69,12 @@ type Meta = { input: string; format: string; position: StoredPosition | undefine
 const GENERATIONS_KEPT = 4;
 
 export function createObservePipeline(options: PipelineOptions): ObservePipeline {
-  const buffer = createSightingBuffer({ db: options.db, flushMs: options.flushMs, maxPending: 200_000, log: options.log });
+  const buffer = createSightingBuffer({
+    db: options.db,
+    flushMs: options.flushMs,
+    maxPending: 200_000,
+    log: options.log,
+  });
   const stats = createInputStats();
   const generations = new Map<number, readonly MatcherItem<IndicatorRef>[]>();
   const settings: WorkerSettings = {
@@ -132,7 +137,13 @@ export function createObservePipeline(options: PipelineOptions): ObservePipeline
       });
     }
     for (const r of result.rejects) {
-      buffer.addDeadLetter({ source: meta.input, format: meta.format, reason: r.reason, position: r.position, raw: r.raw });
+      buffer.addDeadLetter({
+        source: meta.input,
+        format: meta.format,
+        reason: r.reason,
+        position: r.position,
+        raw: r.raw,
+      });
     }
     if (result.raw) for (const o of result.raw) buffer.addRaw(rawRow(meta.input, o));
     if (meta.position) {
@@ -186,7 +197,15 @@ export function createObservePipeline(options: PipelineOptions): ObservePipeline
         data.set(f, at + 4);
         at += 4 + f.byteLength;
       }
-      const job = { kind: 'frames' as const, input: batch.input, origin: batch.origin, now: Date.now(), data, count: batch.frames.length, firstFrame: batch.firstFrame };
+      const job = {
+        kind: 'frames' as const,
+        input: batch.input,
+        origin: batch.origin,
+        now: Date.now(),
+        data,
+        count: batch.frames.length,
+        firstFrame: batch.firstFrame,
+      };
       await pool.submit(job, { input: batch.input, format: 'dnstap', position: undefined, bytes: total });
     },
     matched(input, o, match) {
@@ -196,7 +215,15 @@ export function createObservePipeline(options: PipelineOptions): ObservePipeline
       s.observed++;
       s.matched++;
       s.lastAt = Date.now();
-      buffer.addCount({ input, point: o.point, minute: iso(o.time - (o.time % 60_000)), observed: 1, matched: 1, rejected: 0, dropped: 0 });
+      buffer.addCount({
+        input,
+        point: o.point,
+        minute: iso(o.time - (o.time % 60_000)),
+        observed: 1,
+        matched: 1,
+        rejected: 0,
+        dropped: 0,
+      });
       buffer.addSighting({
         indicatorType: match.indicator.type,
         indicatorValue: match.indicator.value,
@@ -217,7 +244,15 @@ export function createObservePipeline(options: PipelineOptions): ObservePipeline
     dropped(input, point, count) {
       const now = Date.now();
       stats.of(input, point).dropped += count;
-      buffer.addCount({ input, point, minute: iso(now - (now % 60_000)), observed: 0, matched: 0, rejected: 0, dropped: count });
+      buffer.addCount({
+        input,
+        point,
+        minute: iso(now - (now % 60_000)),
+        observed: 0,
+        matched: 0,
+        rejected: 0,
+        dropped: count,
+      });
     },
     async drain() {
       await pool.idle();

@@ -27,7 +27,13 @@ export type SightingBuffer = {
   room(): Promise<void>;
   flush(): Promise<void>;
   close(): Promise<void>;
-  readonly stats: { flushes: number; sightingsWritten: number; failures: number; lastFlushAt: string | null; waiting: number };
+  readonly stats: {
+    flushes: number;
+    sightingsWritten: number;
+    failures: number;
+    lastFlushAt: string | null;
+    waiting: number;
+  };
 };
 
 export function createSightingBuffer(options: {
@@ -135,7 +141,11 @@ export function createSightingBuffer(options: {
       }
       closed = true;
       for (const w of roomWaiters.splice(0)) w();
-      if (!isEmpty(pending)) options.log.error({ waiting: size }, 'observe: sightings could not be written before stopping; their lines will be read again');
+      if (!isEmpty(pending))
+        options.log.error(
+          { waiting: size },
+          'observe: sightings could not be written before stopping; their lines will be read again',
+        );
     },
   };
 }
@@ -153,7 +163,13 @@ function empty(): Pending {
 }
 
 function isEmpty(p: Pending): boolean {
-  return p.sightings.size === 0 && p.counts.size === 0 && p.deadLetters.length === 0 && p.raw.length === 0 && p.positions.size === 0;
+  return (
+    p.sightings.size === 0 &&
+    p.counts.size === 0 &&
+    p.deadLetters.length === 0 &&
+    p.raw.length === 0 &&
+    p.positions.size === 0
+  );
 }
 
 /** `older` then `newer`: sums add up, and a newer position wins. */

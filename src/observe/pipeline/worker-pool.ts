@@ -58,7 +58,10 @@ export function createWorkerPool<M>(options: PoolOptions<M>): WorkerPool<M> {
     worker.on('message', (message: FromWorker) => {
       if (message.type === 'result') finish(slot, message.result);
       else {
-        options.log.error({ seq: message.seq, error: message.error }, 'observe: a batch failed in a worker; it is dead-lettered');
+        options.log.error(
+          { seq: message.seq, error: message.error },
+          'observe: a batch failed in a worker; it is dead-lettered',
+        );
         const job = slot.inFlight.get(message.seq);
         if (job) finish(slot, failedResult(job, message.error));
       }
@@ -95,7 +98,8 @@ export function createWorkerPool<M>(options: PoolOptions<M>): WorkerPool<M> {
       return slot.inFlight.size < options.queuePerWorker ? slot : undefined;
     }
     let best: Slot | undefined;
-    for (const s of slots) if (s.inFlight.size < options.queuePerWorker && (!best || s.inFlight.size < best.inFlight.size)) best = s;
+    for (const s of slots)
+      if (s.inFlight.size < options.queuePerWorker && (!best || s.inFlight.size < best.inFlight.size)) best = s;
     return best;
   };
 

@@ -10,7 +10,15 @@ import { LINE_FORMATS } from '../formats.js';
 import type { LineContext, LineFormat } from '../line-format.js';
 import { localTimeIn } from '../local-time.js';
 import { matchObservation } from '../match-observation.js';
-import type { BatchResult, FrameBatchJob, FromWorker, LineBatchJob, ToWorker, WorkerDelta, WorkerSettings } from './messages.js';
+import type {
+  BatchResult,
+  FrameBatchJob,
+  FromWorker,
+  LineBatchJob,
+  ToWorker,
+  WorkerDelta,
+  WorkerSettings,
+} from './messages.js';
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts runs as a worker thread (see worker-pool.ts)');
@@ -37,7 +45,11 @@ port.on('message', (message: ToWorker) => {
       reply = { type: 'result', result: job.kind === 'lines' ? readLines(job) : readFrames(job) };
     } catch (err) {
       // A parser bug must cost one batch (reported and dead-lettered by the pool), not the thread.
-      reply = { type: 'failed', seq: message.job.seq, error: err instanceof Error ? (err.stack ?? err.message) : String(err) };
+      reply = {
+        type: 'failed',
+        seq: message.job.seq,
+        error: err instanceof Error ? (err.stack ?? err.message) : String(err),
+      };
     }
     port.postMessage(reply);
   }

@@ -35,7 +35,11 @@ export const observe: Migration = {
       .on('sightings')
       .columns(['indicator_value', 'window_start'])
       .execute();
-    await db.schema.createIndex('sightings_subscriber').on('sightings').columns(['subscriber', 'window_start']).execute();
+    await db.schema
+      .createIndex('sightings_subscriber')
+      .on('sightings')
+      .columns(['subscriber', 'window_start'])
+      .execute();
 
     await withId(db.schema.createTable('observe_positions'))
       .addColumn('input', 'text', (c) => c.notNull())
