@@ -8,10 +8,9 @@ import { writeFileSync } from 'node:fs';
 import dnsPacket from 'dns-packet';
 import ipaddr from 'ipaddr.js';
 import protobuf from 'protobufjs/minimal.js';
+import { DNSTAP_CONTENT_TYPE } from '../../src/observe/dnstap/connection.js';
 import { encodeFrameStream } from '../../src/observe/dnstap/frame-streams.js';
 import { Random } from './random.js';
-
-export const DNSTAP_CONTENT_TYPE = 'protobuf:dnstap.Dnstap';
 
 export type DnstapStreamOptions = {
   /** Dnstap messages in total: queries and responses, in pairs (an odd count ends with a query). */
@@ -41,13 +40,16 @@ const NXDOMAIN_SHARE = 0.05;
 const AAAA_SHARE = 0.25;
 const RESOLVER_ADDRESS = Uint8Array.of(127, 0, 0, 1);
 
-/** One client: 10.0.0.0/8 for most, 127.0.0.0/8 for the rest (both stay on the machine if ever sent). */
+/** One client: 10.0.0.0/8 (an ISP's private or CGNAT-side space) for most, 127.0.0.0/8 for the rest. */
 function clientAddress(rng: Random): string {
   const first = rng.next() < 0.8 ? 10 : 127;
   return `${first}.${rng.int(256)}.${rng.int(256)}.${1 + rng.int(254)}`;
 }
 
-/** The answers a name resolves to: derived from the name, so the same name always gets the same ones. */
+/**
+ * The answers a name resolves to: derived from the name, so the same name always gets the same ones;
+ * from 198.18.0.0/15 (RFC 2544, benchmarking) and 2001:db8::/32 (documentation), never a real host.
+ */
 function answersFor(name: string, qtype: 'A' | 'AAAA'): string[] {
   let h = 2166136261;
   for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 16777619) >>> 0;

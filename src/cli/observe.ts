@@ -3,7 +3,6 @@ import type { Command } from 'commander';
 import { recordAudit } from '../audit/append.js';
 import { startJob } from '../jobs/run.js';
 import { createLogger } from '../log.js';
-import { loadIndicatorItems } from '../match/live.js';
 import { REPLAY_FORMATS, type ReplayFormat } from '../observe/formats.js';
 import { replay, type ReplayResult } from '../observe/replay.js';
 import { observeStatus } from '../observe/status.js';
@@ -40,7 +39,6 @@ export function registerObserveCommands(program: Command): void {
           { log: { ...ctx.config.log, level: ctx.config.log.level === 'info' ? 'warn' : ctx.config.log.level } },
           process.stderr,
         );
-        const items = await loadIndicatorItems(ctx.store.db);
         const job = await startJob(
           ctx.store.db,
           { kind: 'observe.replay', params: { file, format: opts.format }, actor: ctx.audit.actor },
@@ -49,7 +47,7 @@ export function registerObserveCommands(program: Command): void {
             try {
               return await replay(
                 { file, format: opts.format as ReplayFormat, ...(opts.timezone && { zone: opts.timezone }) },
-                { db: ctx.store.db, config: ctx.config, live: { items, generation: 1 }, log, progress: bar.progress },
+                { store: ctx.store, config: ctx.config, log, progress: bar.progress },
               );
             } finally {
               bar.stop();

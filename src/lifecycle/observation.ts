@@ -1,5 +1,4 @@
 import { resolve } from 'node:path';
-import type { Kysely } from 'kysely';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log.js';
 import type { LiveMatcher } from '../match/live.js';
@@ -8,7 +7,7 @@ import { runFileInput } from '../observe/inputs/file-input.js';
 import { startSyslogInput } from '../observe/inputs/syslog-input.js';
 import type { ObservePipeline } from '../observe/pipeline/pipeline.js';
 import { pipelineFor } from '../observe/pipeline-for.js';
-import type { Database } from '../store/schema.js';
+import type { Store } from '../store/open.js';
 
 export type Observation = {
   pipeline: ObservePipeline;
@@ -24,14 +23,16 @@ export type Observation = {
  * and the others run; one that stops later is logged, never taking the server down.
  */
 export async function startObservation(deps: {
-  db: Kysely<Database>;
+  store: Store;
   config: Config;
   configDir: string;
   log: Logger;
   matcher: LiveMatcher;
 }): Promise<Observation> {
   const log = deps.log.child({ component: 'observe' });
-  const pipeline = pipelineFor(deps.config, { db: deps.db, live: deps.matcher, log });
+  const db = deps.store.db;
+  // The workers reload the indicators from the store whenever the server's matcher was rebuilt.
+  const pipeline = pipelineFor(deps.config, { store: deps.store, generation: () => deps.matcher.generation, log });
   const abort = new AbortController();
   const running: Promise<unknown>[] = [];
   const closers: (() => Promise<void>)[] = [];
@@ -52,15 +53,15 @@ export async function startObservation(deps: {
               follow: true,
               fromEnd: input.from_end,
             },
-            { db: deps.db, pipeline, log, signal: abort.signal },
+            { db: db, pipeline, log, signal: abort.signal },
           ).catch((err: unknown) => log.error({ err, input: input.name }, 'observe: a file input stopped')),
         );
       } else if (input.type === 'syslog') {
-        const s = await startSyslogInput(input, { db: deps.db, pipeline, log });
+        const s = await startSyslogInput(input, { db: db, pipeline, log });
         lines.push(...s.describe());
         closers.push(() => s.close());
       } else {
-        const d = await startDnstapInput(input, { db: deps.db, pipeline, log, configDir: deps.configDir });
+        const d = await startDnstapInput(input, { db: db, pipeline, log, configDir: deps.configDir });
         lines.push(...d.describe());
         closers.push(() => d.close());
       }

@@ -50,7 +50,7 @@ export async function startServer(
     const password = await ensureFirstAdmin(store.db);
     const matcher = await createLiveMatcher(store.db);
     log.info({ indicators: matcher.current.counts }, 'matcher built');
-    observation = await startObservation({ db: store.db, config, configDir, log, matcher });
+    observation = await startObservation({ store, config, configDir, log, matcher });
     enforcement = await startEnforcement({
       db: store.db,
       config,

@@ -1,11 +1,9 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Kysely } from 'kysely';
 import type { Config } from '../config/index.js';
 import type { Progress } from '../jobs/run.js';
 import type { LogSink } from '../log.js';
-import type { LiveMatcher } from '../match/live.js';
-import type { Database } from '../store/schema.js';
+import type { Store } from '../store/open.js';
 import { replayDnstapFile } from './inputs/dnstap-file.js';
 import { runFileInput } from './inputs/file-input.js';
 import type { ReplayFormat } from './formats.js';
@@ -37,19 +35,15 @@ export type ReplayResult = {
  */
 export async function replay(
   options: { file: string; format: ReplayFormat; zone?: string },
-  deps: {
-    db: Kysely<Database>;
-    config: Config;
-    live: Pick<LiveMatcher, 'items' | 'generation'>;
-    log: LogSink;
-    progress?: Progress;
-  },
+  deps: { store: Store; config: Config; log: LogSink; progress?: Progress },
 ): Promise<ReplayResult> {
   const started = performance.now();
   const stdin = options.file === '-';
   const file = stdin ? '-' : resolve(options.file);
   const input = `replay:${options.format}`;
-  const pipeline = pipelineFor(deps.config, deps);
+  const db = deps.store.db;
+  // One generation: the workers load the indicators once, as they stand when the replay starts.
+  const pipeline = pipelineFor(deps.config, { store: deps.store, generation: () => 1, log: deps.log });
   const progress = deps.progress;
   let resumedFromLine = 0;
   try {
@@ -59,7 +53,7 @@ export async function replay(
         input,
         file,
         pipeline,
-        db: deps.db,
+        db: db,
         ...(progress && { onBytes: (n: number) => progress.advance(n) }),
       });
     } else if (stdin) {
@@ -83,7 +77,7 @@ export async function replay(
       await runFileInput(
         { name: input, format: options.format, path: file, zone: options.zone ?? '', follow: false, fromEnd: false },
         {
-          db: deps.db,
+          db: db,
           pipeline,
           log: deps.log,
           onEvent: (event) => {
@@ -101,7 +95,7 @@ export async function replay(
     await pipeline.close();
   }
   const s = pipeline.status().find((x) => x.input === input);
-  const row = await deps.db
+  const row = await db
     .selectFrom('sightings')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('input', '=', input)

@@ -1,14 +1,15 @@
 // One dnstap producer's connection, from the reader's side of Frame Streams:
 //
-//   bidirectional (Unbound, BIND, Knot by default):  ← READY [content types]   → ACCEPT [ours]
-//                                                     ← START [content type]    ← data …
-//                                                     ← STOP                    → FINISH, close
-//   unidirectional (a file, `fstrm_replay`):          ← START [content type]    ← data …   ← STOP
+//   bidirectional (Unbound, and libfstrm writers:   ← READY [content types]   → ACCEPT [ours]
+//   BIND, Knot, fstrm_replay):                       ← START [content type]    ← data …
+//                                                    ← STOP                    → FINISH, close
+//   unidirectional (a writer without a handshake):   ← START [content type]    ← data …   ← STOP
 //
-// Data frames go to the frame handler in batches, one batch per socket chunk at most. When the handler
-// returns a promise the socket is paused until it settles: the producer then blocks on a full socket
-// buffer (resolvers buffer or drop in their own dnstap queue), and nothing piles up here. A protocol
-// error ends this connection only, after it is reported.
+// Data frames go to the frame handler in batches: what one socket chunk brings (at most maxBatch
+// frames a batch), and what came before a control frame or a protocol error. When the handler returns
+// a promise the socket is paused until it settles: the producer then blocks on a full socket buffer
+// (resolvers buffer or drop in their own dnstap queue), and nothing piles up here. A protocol error
+// ends this connection only, after it is reported.
 import type { Socket } from 'node:net';
 import type { Rejected } from '../../domain/format.js';
 import { encodeControlFrame, FrameStreamDecoder, type ControlFrame, type Frame } from './frame-streams.js';

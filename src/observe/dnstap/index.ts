@@ -21,8 +21,10 @@ export {
 } from './receiver.js';
 export {
   decodeDnstapMessage,
+  readClientEnvelope,
   readDnstapEnvelope,
   MESSAGE_TYPES,
+  type ClientEnvelope,
   type DnstapEnvelope,
   type DnstapMessage,
 } from './message.js';

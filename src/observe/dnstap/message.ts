@@ -41,14 +41,21 @@ export const CLIENT_RESPONSE = 6;
 export type DnstapEnvelope = {
   /** dnstap.Message.Type: CLIENT_QUERY 5, CLIENT_RESPONSE 6 … (MESSAGE_TYPES names them). */
   type: number;
-  /** ms since the epoch: response_time for a response type, query_time for a query type. */
-  time: number;
-  /** query_address as text: the initiator (for CLIENT_* the resolver's client). */
-  client: string;
+  /**
+   * ms since the epoch: response_time for a response type (query_time when it has none), query_time
+   * for a query type. Always there for CLIENT_QUERY/CLIENT_RESPONSE (a frame without it is a reason);
+   * dnstap.proto leaves it optional for the other types, so there it may be undefined.
+   */
+  time: number | undefined;
+  /** query_address as text: the initiator, for CLIENT_* the resolver's client. Present as `time` is. */
+  client: string | undefined;
   clientPort: number | undefined;
   /** query_message for a query type, response_message for a response type (a view into the frame). */
   dns: Uint8Array | undefined;
 };
+
+/** The envelope of a CLIENT_QUERY or CLIENT_RESPONSE, which always has a time and a client. */
+export type ClientEnvelope = DnstapEnvelope & { time: number; client: string };
 
 export type DnstapMessage = DnstapEnvelope & {
   qname: string | undefined;
@@ -76,17 +83,30 @@ const MAX_EPOCH_SECONDS = 8_640_000_000_000;
 
 const reader = new protobuf.Reader(new Uint8Array(0));
 
-/** The dnstap protobuf layer of a frame, or why it cannot be read. Never throws. */
+/** The dnstap protobuf layer of a frame (any message type), or why it cannot be read. Never throws. */
 export function readDnstapEnvelope(frame: Uint8Array): DnstapEnvelope | string {
+  return readEnvelope(frame, false) as DnstapEnvelope | string;
+}
+
+/**
+ * The envelope of a CLIENT_QUERY or CLIENT_RESPONSE; null for a readable message of another type,
+ * whose other fields are then not checked (a resolver logging its upstream traffic too must not fill
+ * the dead letters with messages nobody reads). Never throws.
+ */
+export function readClientEnvelope(frame: Uint8Array): ClientEnvelope | null | string {
+  return readEnvelope(frame, true) as ClientEnvelope | null | string;
+}
+
+function readEnvelope(frame: Uint8Array, clientOnly: boolean): DnstapEnvelope | null | string {
   try {
-    return readEnvelope(frame);
+    return parseEnvelope(frame, clientOnly);
   } catch (err) {
     // The Reader throws RangeError/Error on truncated or malformed wire data.
     return `dnstap protobuf unreadable at byte ${reader.pos}: ${(err as Error).message}`;
   }
 }
 
-function readEnvelope(frame: Uint8Array): DnstapEnvelope | string {
+function parseEnvelope(frame: Uint8Array, clientOnly: boolean): DnstapEnvelope | null | string {
   const r = reader;
   r.buf = frame;
   r.pos = 0;
@@ -155,21 +175,23 @@ function readEnvelope(frame: Uint8Array): DnstapEnvelope | string {
   }
   if (type < 1 || type >= MESSAGE_TYPES.length) return `dnstap message type ${type === -1 ? 'missing' : type}`;
   const typeName = MESSAGE_TYPES[type]!;
+  const client = type === CLIENT_QUERY || type === CLIENT_RESPONSE;
+  if (clientOnly && !client) return null;
   const response = (type & 1) === 0;
   const sec = response && responseSec >= 0 ? responseSec : querySec;
   const nsec = response && responseSec >= 0 ? responseNsec : queryNsec;
-  if (sec < 0) return `${typeName} without ${response ? 'response_time_sec or ' : ''}query_time_sec`;
+  if (sec < 0 && client) return `${typeName} without ${response ? 'response_time_sec or ' : ''}query_time_sec`;
   if (sec > MAX_EPOCH_SECONDS) return `${typeName} time of ${sec} s is past what a Date can hold`;
   if (nsec >= NSEC_PER_SEC) return `${typeName} time has ${nsec} nanoseconds, not under 10^9`;
-  if (!address) return `${typeName} without query_address`;
-  if (address.length !== 4 && address.length !== 16) {
+  if (!address && client) return `${typeName} without query_address`;
+  if (address && address.length !== 4 && address.length !== 16) {
     return `${typeName} query_address of ${address.length} bytes is neither IPv4 (4) nor IPv6 (16)`;
   }
   if (port !== undefined && port > 65535) return `${typeName} query_port ${port} is over 65535`;
   return {
     type,
-    time: sec * 1000 + Math.floor(nsec / 1_000_000),
-    client: ipText(address, 0, address.length),
+    time: sec < 0 ? undefined : sec * 1000 + Math.floor(nsec / 1_000_000),
+    client: address ? ipText(address, 0, address.length as 4 | 16) : undefined,
     clientPort: port,
     dns: response ? responseMessage : queryMessage,
   };

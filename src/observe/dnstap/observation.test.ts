@@ -56,6 +56,14 @@ describe('dnstap observations', () => {
     for (const type of [1, 2, 3, 4, 7, 8, 9, 10, 11, 12, 13, 14]) {
       const message = type % 2 ? { queryMessage: dnsQuery('x.test') } : { responseMessage: dnsQuery('x.test') };
       assert.equal(decodeDnstapFrame(dnstapPayload({ ...base, type, ...message })), null, `type ${type}`);
+      // Not read further, so not a dead letter either: no time, a bad address, an unreadable DNS message.
+      const odd = {
+        type,
+        queryAddress: new Uint8Array(5),
+        queryMessage: Buffer.alloc(3),
+        responseMessage: Buffer.alloc(3),
+      };
+      assert.equal(decodeDnstapFrame(dnstapPayload(odd)), null, `odd type ${type}`);
     }
   });
 

@@ -8,8 +8,8 @@ import type { Observation } from '../../domain/observation.js';
 import {
   CLIENT_QUERY,
   CLIENT_RESPONSE,
-  readDnstapEnvelope,
-  type DnstapEnvelope,
+  readClientEnvelope,
+  type ClientEnvelope,
   type DnstapMessage,
 } from './message.js';
 import { readDnsFacts } from './dns-wire.js';
@@ -21,13 +21,14 @@ import { readDnsFacts } from './dns-wire.js';
  */
 export function dnstapObservation(message: DnstapMessage | string): Observation | null | string {
   if (typeof message === 'string') return message;
+  // A CLIENT_* message always has a time and a client (readDnstapEnvelope makes them a condition).
   if (message.type === CLIENT_QUERY) {
     if (message.qname === undefined) return null;
-    return queryObservation(message, message.qname, message.qtype!);
+    return queryObservation(message as ClientEnvelope, message.qname, message.qtype!);
   }
   if (message.type === CLIENT_RESPONSE) {
     if (message.answers.length === 0) return null;
-    return responseObservation(message, message.answers, message.qtype, message.rcode);
+    return responseObservation(message as ClientEnvelope, message.answers, message.qtype, message.rcode);
   }
   return null;
 }
@@ -40,10 +41,9 @@ export function dnstapObservation(message: DnstapMessage | string): Observation 
  * from what it read, without the intermediate message object.
  */
 export function decodeDnstapFrame(frame: Uint8Array): Observation | null | string {
-  const envelope = readDnstapEnvelope(frame);
-  if (typeof envelope === 'string') return envelope;
+  const envelope = readClientEnvelope(frame);
+  if (envelope === null || typeof envelope === 'string') return envelope;
   const type = envelope.type;
-  if (type !== CLIENT_QUERY && type !== CLIENT_RESPONSE) return null;
   if (!envelope.dns) {
     return type === CLIENT_QUERY ? 'CLIENT_QUERY without query_message' : 'CLIENT_RESPONSE without response_message';
   }
@@ -55,7 +55,7 @@ export function decodeDnstapFrame(frame: Uint8Array): Observation | null | strin
   return facts.answers.length === 0 ? null : responseObservation(envelope, facts.answers, facts.qtype, facts.rcode);
 }
 
-function queryObservation(envelope: DnstapEnvelope, qname: string, qtype: string): Observation {
+function queryObservation(envelope: ClientEnvelope, qname: string, qtype: string): Observation {
   const observation: Observation = {
     time: envelope.time,
     point: 'dns',
@@ -68,7 +68,7 @@ function queryObservation(envelope: DnstapEnvelope, qname: string, qtype: string
 }
 
 function responseObservation(
-  envelope: DnstapEnvelope,
+  envelope: ClientEnvelope,
   answers: string[],
   qtype: string | undefined,
   rcode: string,

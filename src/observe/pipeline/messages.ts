@@ -4,13 +4,14 @@ import type { LineFormatName } from '../line-format.js';
 // What the main thread and the parse-and-match workers say to each other. Plain data only: every
 // message is structured-cloned (batches' bytes are transferred, not copied).
 
-/** The indicators a worker builds its matcher from: one `type\tvalue` line per indicator, ref = line index. */
-export type IndicatorTable = {
-  generation: number;
-  text: string;
-  /** Per ref, ms after which it no longer matches (its claims all expired). */
-  validUntil: Float64Array<ArrayBufferLike>;
-};
+/** Where a worker reads the indicators from: the same store as the main thread, over its own connection. */
+export type StoreAddress = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string; schema: string };
+
+/**
+ * Build (or rebuild) the matcher from the store's effective claims. Each worker loads them itself, in
+ * parallel with the other workers, so the main thread never holds or copies a million indicators.
+ */
+export type IndicatorLoad = { generation: number; store: StoreAddress };
 
 export type WorkerSettings = {
   windowMs: number;
@@ -49,12 +50,15 @@ export type BatchJob = LineBatchJob | FrameBatchJob;
 
 export type ToWorker =
   | { type: 'settings'; settings: WorkerSettings }
-  | { type: 'indicators'; table: IndicatorTable }
+  | { type: 'indicators'; load: IndicatorLoad }
   | { type: 'batch'; job: BatchJob };
 
-/** Matched observations of one ref by one client at one point in one window, within a batch. */
+/** Matched observations of one indicator by one client at one point in one window, within a batch. */
 export type WorkerDelta = {
-  ref: number;
+  indicatorType: string;
+  indicatorValue: string;
+  categories: readonly string[];
+  sources: readonly string[];
   point: ObservationPoint;
   client: string;
   window: number;
@@ -79,4 +83,8 @@ export type BatchResult = {
   raw: Observation[] | null;
 };
 
-export type FromWorker = { type: 'result'; result: BatchResult } | { type: 'failed'; seq: number; error: string };
+export type FromWorker =
+  | { type: 'result'; result: BatchResult }
+  | { type: 'failed'; seq: number; error: string }
+  | { type: 'loaded'; generation: number; indicators: number; ms: number }
+  | { type: 'load-failed'; generation: number; error: string };

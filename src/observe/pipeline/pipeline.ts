@@ -2,14 +2,14 @@ import { availableParallelism } from 'node:os';
 import type { Kysely } from 'kysely';
 import type { Observation, ObservationPoint } from '../../domain/observation.js';
 import type { LogSink } from '../../log.js';
-import type { IndicatorRef, LiveMatcher } from '../../match/live.js';
-import type { Match, MatcherItem } from '../../match/matcher.js';
+import type { IndicatorRef } from '../../match/live.js';
+import type { Match } from '../../match/matcher.js';
 import type { Database } from '../../store/schema.js';
 import type { StoredPosition } from '../../store/sightings.js';
 import { LINE_FORMATS } from '../formats.js';
 import type { LineFormatName } from '../line-format.js';
 import { createInputStats, type InputStats, type InputStatus } from './input-stats.js';
-import type { BatchJob, BatchResult, IndicatorTable, WorkerSettings } from './messages.js';
+import type { BatchJob, BatchResult, StoreAddress, WorkerSettings } from './messages.js';
 import { createSightingBuffer, type SightingBuffer } from './sighting-buffer.js';
 import { createWorkerPool } from './worker-pool.js';
 
@@ -53,7 +53,10 @@ export type ObservePipeline = {
 
 export type PipelineOptions = {
   db: Kysely<Database>;
-  live: Pick<LiveMatcher, 'items' | 'generation'>;
+  /** Where the workers read the indicators from (the store `db` is). */
+  store: StoreAddress;
+  /** Goes up when the indicators change (after an ingest): the workers then reload them. */
+  generation: () => number;
   log: LogSink;
   windowMs: number;
   workers: number;
@@ -65,9 +68,6 @@ export type PipelineOptions = {
 
 type Meta = { input: string; format: string; position: StoredPosition | undefined; bytes: number };
 
-/** Indicator generations kept for results still on their way back from the workers. */
-const GENERATIONS_KEPT = 4;
-
 export function createObservePipeline(options: PipelineOptions): ObservePipeline {
   const buffer = createSightingBuffer({
     db: options.db,
@@ -76,7 +76,6 @@ export function createObservePipeline(options: PipelineOptions): ObservePipeline
     log: options.log,
   });
   const stats = createInputStats();
-  const generations = new Map<number, readonly MatcherItem<IndicatorRef>[]>();
   const settings: WorkerSettings = {
     windowMs: options.windowMs,
     blockingPoints: options.blockingPoints,
@@ -93,17 +92,13 @@ export function createObservePipeline(options: PipelineOptions): ObservePipeline
   let sent = 0;
 
   const syncIndicators = (): void => {
-    const generation = options.live.generation;
+    const generation = options.generation();
     if (generation === sent) return;
-    const items = options.live.items;
-    generations.set(generation, items);
-    for (const g of generations.keys()) if (g <= generation - GENERATIONS_KEPT) generations.delete(g);
-    pool.setIndicators(indicatorTable(generation, items));
+    pool.loadIndicators({ generation, store: options.store });
     sent = generation;
   };
 
   const apply = (result: BatchResult, meta: Meta, job: BatchJob): void => {
-    const items = generations.get(result.generation);
     const s = stats.of(meta.input, job.kind === 'frames' ? 'dnstap' : meta.format);
     s.units += result.units;
     s.bytes += meta.bytes;
@@ -114,14 +109,9 @@ export function createObservePipeline(options: PipelineOptions): ObservePipeline
       buffer.addCount({ input: meta.input, point, minute: iso(minute), observed, matched, rejected, dropped: 0 });
     }
     for (const d of result.deltas) {
-      const item = items?.[d.ref];
-      if (!item) {
-        options.log.error({ generation: result.generation }, 'observe: a result refers to indicators no longer held');
-        continue;
-      }
       buffer.addSighting({
-        indicatorType: item.indicator.type,
-        indicatorValue: item.indicator.value,
+        indicatorType: d.indicatorType,
+        indicatorValue: d.indicatorValue,
         point: d.point,
         client: d.client,
         windowStart: iso(d.window),
@@ -129,8 +119,8 @@ export function createObservePipeline(options: PipelineOptions): ObservePipeline
         lastSeen: iso(d.last),
         count: d.count,
         blockedCount: d.blocked,
-        categories: item.ref.categories,
-        sources: item.ref.sources,
+        categories: d.categories,
+        sources: d.sources,
         input: meta.input,
         detail: d.detail,
         subscriber: null,
@@ -269,17 +259,6 @@ export function createObservePipeline(options: PipelineOptions): ObservePipeline
 
 function iso(ms: number): string {
   return new Date(ms).toISOString();
-}
-
-function indicatorTable(generation: number, items: readonly MatcherItem<IndicatorRef>[]): IndicatorTable {
-  const parts: string[] = new Array(items.length);
-  const validUntil = new Float64Array(items.length);
-  for (let i = 0; i < items.length; i++) {
-    const item = items[i]!;
-    parts[i] = `${item.indicator.type}\t${item.indicator.value}`;
-    validUntil[i] = item.ref.validUntilMs;
-  }
-  return { generation, text: parts.join('\n'), validUntil };
 }
 
 function rawRow(input: string, o: Observation) {

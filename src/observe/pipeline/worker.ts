@@ -3,8 +3,9 @@
 // per line. Started by worker-pool.ts; one per core by default.
 import { parentPort } from 'node:worker_threads';
 import type { Observation, ObservationPoint } from '../../domain/observation.js';
-import type { IndicatorType } from '../../domain/indicator.js';
-import { buildMatcher, type Matcher, type MatcherItem } from '../../match/matcher.js';
+import { loadIndicatorItems, type IndicatorRef } from '../../match/live.js';
+import { buildMatcher, type Match, type Matcher } from '../../match/matcher.js';
+import { openPostgres, openSqlite, type Store } from '../../store/open.js';
 import { decodeDnstapFrame } from '../dnstap/observation.js';
 import { LINE_FORMATS } from '../formats.js';
 import type { LineContext, LineFormat } from '../line-format.js';
@@ -14,6 +15,7 @@ import type {
   BatchResult,
   FrameBatchJob,
   FromWorker,
+  IndicatorLoad,
   LineBatchJob,
   ToWorker,
   WorkerDelta,
@@ -24,21 +26,24 @@ const port = parentPort;
 if (!port) throw new Error('worker.ts runs as a worker thread (see worker-pool.ts)');
 
 let settings: WorkerSettings = { windowMs: 300_000, blockingPoints: [], storeRaw: false };
-let matcher: Matcher<number> = buildMatcher<number>([]);
-let validUntil: Float64Array<ArrayBufferLike> = new Float64Array(0);
+let matcher: Matcher<IndicatorRef> = buildMatcher<IndicatorRef>([]);
 let generation = 0;
+let store: Store | undefined;
 const zones = new Map<string, LineContext['localTime']>();
 const parsers = new Map<string, LineFormat>();
 const decoder = new TextDecoder('utf-8', { fatal: false });
 const MAX_PARSERS = 10_000;
 
+// Messages are handled one after another: a batch that arrives while the indicators load waits for them.
+let queue: Promise<void> = Promise.resolve();
 port.on('message', (message: ToWorker) => {
+  queue = queue.then(() => handle(message));
+});
+
+async function handle(message: ToWorker): Promise<void> {
   if (message.type === 'settings') settings = message.settings;
-  else if (message.type === 'indicators') {
-    matcher = buildFromTable(message.table.text);
-    validUntil = message.table.validUntil;
-    generation = message.table.generation;
-  } else {
+  else if (message.type === 'indicators') await load(message.load);
+  else {
     let reply: FromWorker;
     try {
       const job = message.job;
@@ -51,20 +56,27 @@ port.on('message', (message: ToWorker) => {
         error: err instanceof Error ? (err.stack ?? err.message) : String(err),
       };
     }
-    port.postMessage(reply);
+    port!.postMessage(reply);
   }
-});
+}
 
-function buildFromTable(text: string): Matcher<number> {
-  const items: MatcherItem<number>[] = [];
-  for (let pos = 0, ref = 0; pos < text.length; ref++) {
-    let nl = text.indexOf('\n', pos);
-    if (nl < 0) nl = text.length;
-    const tab = text.indexOf('\t', pos);
-    items.push({ indicator: { type: text.slice(pos, tab) as IndicatorType, value: text.slice(tab + 1, nl) }, ref });
-    pos = nl + 1;
+async function load(request: IndicatorLoad): Promise<void> {
+  const started = performance.now();
+  try {
+    store ??=
+      request.store.kind === 'sqlite'
+        ? openSqlite(request.store.file)
+        : await openPostgres(request.store.url, request.store.schema, 1);
+    const items = await loadIndicatorItems(store.db);
+    matcher = buildMatcher(items);
+    generation = request.generation;
+    const ms = performance.now() - started;
+    port!.postMessage({ type: 'loaded', generation, indicators: items.length, ms } satisfies FromWorker);
+  } catch (err) {
+    // The previous matcher stays in use; the pool reports the failure.
+    const error = err instanceof Error ? err.message : String(err);
+    port!.postMessage({ type: 'load-failed', generation: request.generation, error } satisfies FromWorker);
   }
-  return buildMatcher(items);
 }
 
 /** Sums for one batch: deltas keyed by ref, client, point and window; counts by point and minute. */
@@ -73,29 +85,42 @@ class BatchSums {
   readonly counts = new Map<string, [ObservationPoint, number, number, number, number]>();
   readonly rejects: BatchResult['rejects'] = [];
   readonly raw: Observation[] | null = settings.storeRaw ? [] : null;
-  private readonly refs: number[] = [];
+  private readonly matches: Match<IndicatorRef>[] = [];
   private readonly now = Date.now();
+
+  private last: [ObservationPoint, number, number, number, number] | undefined;
 
   count(point: ObservationPoint, time: number, observed: number, matched: number, rejected: number): void {
     const minute = time - (time % 60_000);
+    // Lines of a log come in time order: nearly every count goes to the same minute as the one before.
+    const l = this.last;
+    if (l !== undefined && l[1] === minute && l[0] === point) {
+      l[2] += observed;
+      l[3] += matched;
+      l[4] += rejected;
+      return;
+    }
     const key = `${point}|${minute}`;
     const c = this.counts.get(key);
     if (c) {
       c[2] += observed;
       c[3] += matched;
       c[4] += rejected;
-    } else this.counts.set(key, [point, minute, observed, matched, rejected]);
+      this.last = c;
+    } else {
+      this.last = [point, minute, observed, matched, rejected];
+      this.counts.set(key, this.last);
+    }
   }
 
   observe(o: Observation): void {
     if (this.raw) this.raw.push(o);
-    const refs = matchObservation(o, matcher, this.refs);
     let matched = 0;
-    for (const ref of refs) {
-      if (validUntil[ref]! <= this.now) continue;
+    for (const { indicator, ref } of matchObservation(o, matcher, this.matches)) {
+      if (ref.validUntilMs <= this.now) continue;
       matched = 1;
       const window = o.time - (o.time % settings.windowMs);
-      const key = `${ref}|${o.client}|${o.point}|${window}`;
+      const key = `${indicator.type}|${indicator.value}|${o.client}|${o.point}|${window}`;
       const blocked = (o.blocked ?? settings.blockingPoints.includes(o.point)) ? 1 : 0;
       const d = this.deltas.get(key);
       if (d) {
@@ -106,7 +131,10 @@ class BatchSums {
         if (o.detail !== undefined) d.detail = o.detail;
       } else {
         this.deltas.set(key, {
-          ref,
+          indicatorType: indicator.type,
+          indicatorValue: indicator.value,
+          categories: ref.categories,
+          sources: ref.sources,
           point: o.point,
           client: o.client,
           window,

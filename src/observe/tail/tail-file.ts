@@ -125,7 +125,7 @@ class TailRun {
     this.ctx.emit({ type: 'rotated', path: this.ctx.path, oldIno: old.ino, newIno: seen.ino });
     this.backlog.push(old);
     this.current = undefined;
-    const next = await TailedFile.openPath(this.ctx, this.ctx.path, false);
+    const next = undefined as TailedFile | undefined;
     if (next && (next.dev !== seen.dev || next.ino !== seen.ino)) {
       // Rotated once more between the look and the open: the file seen is a rotated sibling by now.
       this.ctx.summary.rotations += 1;
@@ -174,7 +174,7 @@ class TailRun {
   private async truncated(file: TailedFile, size: number): Promise<void> {
     this.ctx.summary.truncations += 1;
     const siblings = await listSiblings(this.ctx.path);
-    const copy = undefined as undefined | Awaited<ReturnType<typeof findContinuation>>; void siblings;
+    const copy = await findContinuation(siblings, file.position, file.ino);
     this.ctx.emit({
       type: 'truncated',
       path: this.ctx.path,
