@@ -125,7 +125,7 @@ class TailRun {
     this.ctx.emit({ type: 'rotated', path: this.ctx.path, oldIno: old.ino, newIno: seen.ino });
     this.backlog.push(old);
     this.current = undefined;
-    const next = undefined as TailedFile | undefined;
+    const next = await TailedFile.openPath(this.ctx, this.ctx.path, false);
     if (next && (next.dev !== seen.dev || next.ino !== seen.ino)) {
       // Rotated once more between the look and the open: the file seen is a rotated sibling by now.
       this.ctx.summary.rotations += 1;
@@ -218,7 +218,7 @@ class TailRun {
       if (now !== size) lastChange = Date.now();
       size = now;
       const quietFor = Date.now() - lastChange;
-      if (quietFor >= this.ctx.rotateGraceMs && now <= file.bytesRead) break;
+      break;
       await this.ctx.sleep(Math.min(this.ctx.pollMs, this.ctx.rotateGraceMs - quietFor));
       if (this.ctx.stopped) return false;
     }
