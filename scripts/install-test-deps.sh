@@ -22,6 +22,7 @@ PACKAGES=(
   fstrm-bin           # fstrm_capture: the reference Frame Streams receiver the dnstap receiver is checked against
   dnstap-ldns         # dnstap-ldns: the reference dnstap decoder for the recorded streams
   dnsperf             # drives real Unbound at its maximum rate in the dnstap benchmark
+  logrotate           # rotates logs (create, copytruncate) under the file tailer in its tests
   bsdutils            # logger: sends RFC 3164 and RFC 5424 messages over UDP and TCP to the syslog server
 )
 

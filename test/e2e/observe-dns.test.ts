@@ -42,7 +42,9 @@ function sightings(cwd: string): Row[] {
   const db = new Database(join(cwd, 'data', 'mizugiwa.db'), { readonly: true, timeout: 5000 });
   try {
     return db
-      .prepare('select indicator_value, client, input, sum(count) as count, sum(blocked_count) as blocked_count from sightings group by 1, 2, 3 order by 1, 2, 3')
+      .prepare(
+        'select indicator_value, client, input, sum(count) as count, sum(blocked_count) as blocked_count from sightings group by 1, 2, 3 order by 1, 2, 3',
+      )
       .all() as Row[];
   } finally {
     db.close();
@@ -106,7 +108,9 @@ describe('observation through serve with real resolvers', { skip }, () => {
       ].join('\n'),
     );
     writeFileSync(join(cwd, 'listed.txt'), 'evil.test\n5.188.10.77\n');
-    const imported = runCli(['intel', 'import', 'listed.txt', '--format', 'plain', '--source', 'e2e', '--json'], { cwd });
+    const imported = runCli(['intel', 'import', 'listed.txt', '--format', 'plain', '--source', 'e2e', '--json'], {
+      cwd,
+    });
     assert.equal(imported.code, 0, imported.stderr);
     served = await startServe(cwd);
     cleanups.push(async () => {
@@ -147,7 +151,9 @@ zone "test" { type primary; file "test.zone"; };
     );
     daemon(cleanups, '/usr/sbin/named', ['-f', '-n', '1', '-c', conf]);
     for (const port of [unboundUnix, unboundTcp, named]) {
-      await eventually(`resolver on ${port}`, async () => ((await dig(port, '+short', 'www.good.test')) === '192.0.2.10' ? true : 'no answer'));
+      await eventually(`resolver on ${port}`, async () =>
+        (await dig(port, '+short', 'www.good.test')) === '192.0.2.10' ? true : 'no answer',
+      );
     }
   });
 
@@ -183,7 +189,9 @@ zone "test" { type primary; file "test.zone"; };
 
     const status = runCli(['observe', 'status', '--json'], { cwd });
     assert.equal(status.code, 0, status.stderr);
-    const inputs = (JSON.parse(status.stdout) as { inputs: { input: string; lastHour: { observed: number; matched: number } }[] }).inputs;
+    const inputs = (
+      JSON.parse(status.stdout) as { inputs: { input: string; lastHour: { observed: number; matched: number } }[] }
+    ).inputs;
     const unix = inputs.find((i) => i.input === 'unbound-unix');
     assert.ok(unix && unix.lastHour.observed >= 7 + 7 && unix.lastHour.matched === 5, JSON.stringify(inputs));
   });

@@ -20,7 +20,11 @@ export function tempDir(cleanups: Cleanups, prefix: string): string {
 }
 
 /** A program in the foreground with its output kept; stopped (TERM, then KILL after 5 s) at cleanup. */
-export function daemon(cleanups: Cleanups, command: string, args: string[]): { child: ChildProcess; output: () => string } {
+export function daemon(
+  cleanups: Cleanups,
+  command: string,
+  args: string[],
+): { child: ChildProcess; output: () => string } {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
@@ -45,7 +49,11 @@ export async function dig(port: number, ...args: string[]): Promise<string> {
 }
 
 /** Polls `check` until it returns true, for at most `ms`; fails with the last thing it said. */
-export async function eventually(what: string, check: () => Promise<string | true> | string | true, ms = 20_000): Promise<void> {
+export async function eventually(
+  what: string,
+  check: () => Promise<string | true> | string | true,
+  ms = 20_000,
+): Promise<void> {
   const deadline = Date.now() + ms;
   for (;;) {
     const result = await check();

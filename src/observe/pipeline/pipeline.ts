@@ -39,7 +39,11 @@ export type ObservePipeline = {
   lines(batch: LineInput): Promise<void>;
   /** For a source that cannot wait (UDP): takes the batch only if there is room now; false: the caller drops and counts it. */
   offerLines(batch: LineInput): boolean;
-  frames(batch: FrameInput): Promise<void>;
+  /**
+   * Takes dnstap frames: at once (undefined) when a worker and the store have room, so a fast stream
+   * is not paused per chunk; otherwise a promise to wait on (the socket is held back until it settles).
+   */
+  frames(batch: FrameInput): Promise<void> | undefined;
   /** A match made elsewhere (the sinkhole looks up every name it serves), recorded like any other. */
   matched(input: string, observation: Observation, match: Match<IndicatorRef>): void;
   /** What a source had to throw away before it reached the pipeline (counted, shown, never silent). */
@@ -174,29 +178,15 @@ export function createObservePipeline(options: PipelineOptions): ObservePipeline
       syncIndicators();
       return pool.offer(lineJob(batch), lineMeta(batch));
     },
-    async frames(batch) {
-      await buffer.room();
+    frames(batch) {
       syncIndicators();
-      let total = 0;
-      for (const f of batch.frames) total += 4 + f.byteLength;
-      const data = new Uint8Array(total);
-      const view = new DataView(data.buffer);
-      let at = 0;
-      for (const f of batch.frames) {
-        view.setUint32(at, f.byteLength);
-        data.set(f, at + 4);
-        at += 4 + f.byteLength;
-      }
-      const job = {
-        kind: 'frames' as const,
-        input: batch.input,
-        origin: batch.origin,
-        now: Date.now(),
-        data,
-        count: batch.frames.length,
-        firstFrame: batch.firstFrame,
-      };
-      await pool.submit(job, { input: batch.input, format: 'dnstap', position: undefined, bytes: total });
+      const job = framesJob(batch);
+      const meta: Meta = { input: batch.input, format: 'dnstap', position: undefined, bytes: job.data.byteLength };
+      if (buffer.hasRoom() && pool.offer(job, meta)) return undefined;
+      return (async () => {
+        await buffer.room();
+        await pool.submit(job, meta);
+      })();
     },
     matched(input, o, match) {
       const window = o.time - (o.time % options.windowMs);
@@ -254,6 +244,29 @@ export function createObservePipeline(options: PipelineOptions): ObservePipeline
       await buffer.close();
       await pool.close();
     },
+  };
+}
+
+/** The frames packed into one buffer, each after its length (u32 big-endian), for the worker. */
+function framesJob(batch: FrameInput) {
+  let total = 0;
+  for (const f of batch.frames) total += 4 + f.byteLength;
+  const data = new Uint8Array(total);
+  const view = new DataView(data.buffer);
+  let at = 0;
+  for (const f of batch.frames) {
+    view.setUint32(at, f.byteLength);
+    data.set(f, at + 4);
+    at += 4 + f.byteLength;
+  }
+  return {
+    kind: 'frames' as const,
+    input: batch.input,
+    origin: batch.origin,
+    now: Date.now(),
+    data,
+    count: batch.frames.length,
+    firstFrame: batch.firstFrame,
   };
 }
 

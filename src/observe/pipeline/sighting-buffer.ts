@@ -25,6 +25,8 @@ export type SightingBuffer = {
   setPosition(position: StoredPosition): void;
   /** Resolves when there is room again (the store keeps up): the pipeline waits here before taking more. */
   room(): Promise<void>;
+  /** Whether there is room now (the synchronous form of room()). */
+  hasRoom(): boolean;
   flush(): Promise<void>;
   close(): Promise<void>;
   readonly stats: {
@@ -122,6 +124,7 @@ export function createSightingBuffer(options: {
     setPosition(p) {
       pending.positions.set(`${p.input}\t${p.path}`, p);
     },
+    hasRoom: () => size < options.maxPending || closed,
     async room() {
       while (size >= options.maxPending && !closed) {
         await new Promise<void>((resolve) => roomWaiters.push(resolve));

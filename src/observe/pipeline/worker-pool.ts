@@ -114,8 +114,9 @@ export function createWorkerPool<M>(options: PoolOptions<M>): WorkerPool<M> {
   };
 
   const dispatch = (slot: Slot, job: NewJob, meta: M): void => {
-    // An exact copy, transferred: a view into a larger (pooled) buffer would otherwise clone all of it.
-    const data = new Uint8Array(job.data);
+    // Transferred, not cloned; a view into a larger (pooled) buffer is copied first, or all of it would go.
+    const whole = job.data.byteOffset === 0 && job.data.byteLength === job.data.buffer.byteLength;
+    const data = whole && job.data.buffer instanceof ArrayBuffer ? job.data : new Uint8Array(job.data);
     const numbered = { ...job, data, seq: ++seq } as BatchJob;
     metas.set(numbered.seq, { meta, job: numbered });
     slot.inFlight.set(numbered.seq, numbered);

@@ -21,7 +21,7 @@ test('follow: a line written in two pieces is handed over once, whole', async (t
   const path = join(tempDir(t), 'app.log');
   writeFileSync(path, numbered(1, 3));
   const seen = new Collector();
-  const tail = follow(seen, { path });
+  const tail = follow(t, seen, { path });
   await waitFor('the first lines', () => seen.lines.length === 3);
 
   appendFileSync(path, 'line 000004 first half');
@@ -41,7 +41,7 @@ test('follow from the end: lines already there are skipped, numbering stays that
   const path = join(tempDir(t), 'big.log');
   writeFileSync(path, `${numbered(1, 10)}line 000011 partial`);
   const seen = new Collector();
-  const tail = follow(seen, { path, fromEnd: true });
+  const tail = follow(t, seen, { path, fromEnd: true });
   await waitFor('the tailer to open the file', () => seen.eventsOf('opened').length === 1);
   assert.equal(seen.eventsOf('opened')[0]!.line, 10, 'starts after the last whole line');
   appendFileSync(path, ` completed\n${numbered(12, 13)}`);
@@ -54,7 +54,7 @@ test('follow from the end: lines already there are skipped, numbering stays that
 test('follow: a file missing at start is waited for, reported once', async (t) => {
   const path = join(tempDir(t), 'later.log');
   const seen = new Collector();
-  const tail = follow(seen, { path, fromEnd: true });
+  const tail = follow(t, seen, { path, fromEnd: true });
   await delay(150);
   writeFileSync(path, numbered(1, 4));
   await waitFor('the lines of the new file', () => seen.lines.length === 4);
@@ -68,7 +68,7 @@ test('rotation by rename: the old file is read to its end (late writes too), the
   const path = join(dir, 'app.log');
   writeFileSync(path, '');
   const seen = new Collector();
-  const tail = follow(seen, { path, rotateGraceMs: 400 });
+  const tail = follow(t, seen, { path, rotateGraceMs: 400 });
 
   // A daemon holding its log open: it keeps writing to the renamed file until told to reopen.
   let fd = openSync(path, 'a');
@@ -102,7 +102,7 @@ test('delete and re-create: the deleted file is read to its end, then the new on
   const path = join(tempDir(t), 'app.log');
   writeFileSync(path, numbered(1, 5));
   const seen = new Collector();
-  const tail = follow(seen, { path });
+  const tail = follow(t, seen, { path });
   await waitFor('first lines', () => seen.lines.length === 5);
   const fd = openSync(path, 'a');
   rmSync(path);
@@ -121,7 +121,7 @@ test('copytruncate: lines not yet read are taken from the copy, then the file fr
   writeFileSync(path, numbered(1, 20));
   const seen = new Collector();
   // A slow poll, so the lines written just before the copy are still unread when it is made.
-  const tail = follow(seen, { path, pollMs: 400 });
+  const tail = follow(t, seen, { path, pollMs: 400 });
   await waitFor('first lines', () => seen.lines.length === 20);
   appendFileSync(path, numbered(21, 30));
   copyFileSync(path, `${path}.1`);
@@ -145,7 +145,7 @@ test('truncated and written longer than before between two polls: told by the fi
   const path = join(tempDir(t), 'app.log');
   writeFileSync(path, numbered(1, 3));
   const seen = new Collector();
-  const tail = follow(seen, { path, pollMs: 300 });
+  const tail = follow(t, seen, { path, pollMs: 300 });
   await waitFor('first lines', () => seen.lines.length === 3);
   writeFileSync(path, numbered(4, 20)); // `> file` then writes: same inode, larger than what was read
   await waitFor('the rewritten lines', () => seen.lines.length >= 20);
@@ -160,7 +160,7 @@ test('truncated and written longer than before between two polls: told by the fi
 
 test('stop while waiting for a missing file resolves promptly', async (t) => {
   const seen = new Collector();
-  const tail = follow(seen, { path: join(tempDir(t), 'never.log'), pollMs: 60_000 });
+  const tail = follow(t, seen, { path: join(tempDir(t), 'never.log'), pollMs: 60_000 });
   await delay(50);
   const started = Date.now();
   const summary = await tail.stop();

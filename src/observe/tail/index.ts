@@ -1,3 +1,3 @@
 export { tailFile } from './tail-file.js';
-export { readLines } from './stdin.js';
+export { readLines, STDIN_PATH, type ReadLinesOptions } from './stdin.js';
 export type { FilePosition, LineBatch, TailEvent, TailOptions, TailSummary } from './types.js';

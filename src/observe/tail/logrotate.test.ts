@@ -75,7 +75,7 @@ test('logrotate create + postrotate HUP: every line exactly once, in order', { s
   const path = join(dir, 'app.log');
   writeFileSync(path, '');
   const seen = new Collector();
-  const tail = follow(seen, { path, rotateGraceMs: 300 });
+  const tail = follow(t, seen, { path, rotateGraceMs: 300 });
   const writer = await startWriter(t, path);
   await rotateWhileWriting(
     dir,
@@ -100,7 +100,7 @@ test('logrotate copytruncate: no duplicates, in order, every line on disk handed
   const path = join(dir, 'app.log');
   writeFileSync(path, '');
   const seen = new Collector();
-  const tail = follow(seen, { path, rotateGraceMs: 300 });
+  const tail = follow(t, seen, { path, rotateGraceMs: 300 });
   const writer = await startWriter(t, path);
   await rotateWhileWriting(dir, `${path} {\n  rotate 10\n  copytruncate\n  nocompress\n  missingok\n}\n`, writer);
   const onDisk = linesOnDisk(dir);

@@ -3,18 +3,23 @@
 import assert from 'node:assert/strict';
 import { appendFileSync, copyFileSync, renameSync, rmSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { tailFile } from './tail-file.js';
 import { Collector, follow, numbered, numbersOf, range, tempDir, waitFor } from './test-helpers.js';
 import type { FilePosition } from './types.js';
 
 /** A follow run that stops itself after `batches` applied batches (the last one is finished, then it stops). */
-async function runUntil(path: string, start: FilePosition | undefined, batches: number): Promise<Collector> {
+async function runUntil(
+  t: TestContext,
+  path: string,
+  start: FilePosition | undefined,
+  batches: number,
+): Promise<Collector> {
   let stop: () => unknown = () => {};
   const seen = new Collector(async () => {
     if (seen.batches.length + 1 === batches) void stop();
   });
-  const tail = follow(seen, { path, start, maxBatchBytes: 2048 });
+  const tail = follow(t, seen, { path, start, maxBatchBytes: 2048 });
   stop = tail.stop;
   await tail.done;
   return seen;
@@ -29,7 +34,7 @@ async function replay(path: string, start: FilePosition | undefined): Promise<Co
 test('restart after a rename rotation: the rest of the rotated file, then the new one, each line once', async (t) => {
   const path = join(tempDir(t), 'app.log');
   writeFileSync(path, numbered(1, 1000));
-  const first = await runUntil(path, undefined, 3);
+  const first = await runUntil(t, path, undefined, 3);
   assert.equal(first.batches.length, 3, 'stopped after the batch in flight');
 
   appendFileSync(path, numbered(1001, 1100)); // written before the rotation, while stopped
@@ -37,7 +42,7 @@ test('restart after a rename rotation: the rest of the rotated file, then the ne
   writeFileSync(path, numbered(1101, 1200));
 
   // Stopped again while still in the rotated file: its position names the rotated file's inode.
-  const second = await runUntil(path, first.stored, 2);
+  const second = await runUntil(t, path, first.stored, 2);
   assert.equal(second.stored!.ino, first.stored!.ino);
   assert.deepEqual(
     second.eventsOf('resumed-in-rotated').map((e) => [e.rotatedPath, e.offset]),
@@ -45,7 +50,7 @@ test('restart after a rename rotation: the rest of the rotated file, then the ne
   );
 
   const third = new Collector();
-  const tail = follow(third, { path, start: second.stored });
+  const tail = follow(t, third, { path, start: second.stored });
   await waitFor('the rest', () => first.lines.length + second.lines.length + third.lines.length >= 1200);
   await tail.stop();
 
@@ -61,7 +66,7 @@ test('restart across two rotations: the stored file, then the one rotated after 
   writeFileSync(join(dir, 'app.log.3'), numbered(900_001, 900_005)); // older than the stored file: not read
   utimesSync(join(dir, 'app.log.3'), now - 40, now - 40);
   writeFileSync(path, numbered(1, 100));
-  const first = await runUntil(path, undefined, 1);
+  const first = await runUntil(t, path, undefined, 1);
 
   appendFileSync(path, numbered(101, 110));
   renameSync(path, join(dir, 'app.log.2'));

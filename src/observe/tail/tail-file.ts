@@ -218,7 +218,7 @@ class TailRun {
       if (now !== size) lastChange = Date.now();
       size = now;
       const quietFor = Date.now() - lastChange;
-      break;
+      if (quietFor >= this.ctx.rotateGraceMs && now <= file.bytesRead) break;
       await this.ctx.sleep(Math.min(this.ctx.pollMs, this.ctx.rotateGraceMs - quietFor));
       if (this.ctx.stopped) return false;
     }

@@ -104,12 +104,14 @@ function countNewlines(data: Buffer): number {
   return n;
 }
 
-/** A following tailer run with its own stop switch. */
+/** A following tailer run with its own stop switch; stopped when the test ends, failed or not. */
 export function follow(
+  t: TestContext,
   collector: Collector,
   options: Omit<TailOptions, 'onBatch' | 'onEvent' | 'follow' | 'signal' | 'start'> & { start?: FilePosition },
 ): { done: Promise<TailSummary>; stop: () => Promise<TailSummary> } {
   const controller = new AbortController();
+  t.after(() => controller.abort());
   const done = tailFile({
     pollMs: 20,
     rotateGraceMs: 200,

@@ -48,7 +48,7 @@ export type TailEvent =
   | { type: 'missing'; path: string }
   /** Reading starts in a file: at `offset` when resuming, at 0 otherwise. */
   | { type: 'opened'; path: string; dev: number; ino: number; offset: number; line: number }
-  /** `path` names another file now (rename or delete and create); the old one was read to its end first. */
+  /** `path` names another file now (rename, or delete and create); the old one is read to its end before it. */
   | { type: 'rotated'; path: string; oldIno: number; newIno: number }
   /**
    * The file got shorter than what had been read, or its first bytes changed (copytruncate, `> file`): reading
@@ -63,7 +63,10 @@ export type TailEvent =
   | { type: 'rotated-file-skipped'; path: string; rotatedPath: string; reason: string; linesMayBeLost: true }
   /** The stored position could not be followed: reading starts at the beginning of the file at `path`. */
   | { type: 'position-lost'; path: string; reason: string; linesMayBeLost: true }
-  /** A line longer than maxLineBytes was handed over cut, as its own batch flagged `overLong`. */
+  /**
+   * A line longer than maxLineBytes was handed over cut, as its own batch flagged `overLong`. Here and in
+   * 'unterminated-line', `path` is the file the line was read from (`app.log.1` while finishing a rotated file).
+   */
   | { type: 'line-too-long'; path: string; line: number; bytes: number }
   /** A final line without '\n' was handed over as a line (end of a replay, or of a rotated file). */
   | { type: 'unterminated-line'; path: string; line: number; bytes: number }
@@ -86,7 +89,11 @@ export type TailOptions = {
   path: string;
   /** What the caller stored last time; undefined = begin (see fromEnd). */
   start: FilePosition | undefined;
-  /** With no stored position, start at the current end (live tailing) instead of 0 (replay); default false. */
+  /**
+   * With no stored position, start at the current end (live tailing) instead of 0 (replay); default false.
+   * The end is that of the last whole line, and the lines before it are counted once (one read of the file),
+   * so that line numbers stay those of the file.
+   */
   fromEnd?: boolean;
   /** true: keep following growth and rotation until stopped; false: read to EOF once (replay) and finish. */
   follow: boolean;
