@@ -12,6 +12,13 @@ const listenAddress = z.string().refine((v) => parseListen(v) !== undefined, {
 /** Text log formats an input may name (src/observe/formats.ts); dnstap is its own input type. */
 const logFormat = z.enum(LINE_FORMAT_NAMES);
 
+/**
+ * The device this input reads from enforces Mizugiwa's policy (the resolver loads the RPZ zone, the
+ * proxy includes the ACLs…). Then a sighting its log does not mark either way counts as blocked, for
+ * indicators in block mode at a point Mizugiwa blocks at; otherwise only what the log says counts.
+ */
+const enforced = z.boolean().default(false);
+
 const inputName = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'expected a short lower-case name such as resolver1 or squid-log');
@@ -32,6 +39,7 @@ const fileInput = z.strictObject({
   /** With no stored position, start at the end (only new lines) rather than reading the whole file. */
   from_end: z.boolean().default(true),
   timezone: zone,
+  enforced,
 });
 
 const dnstapInput = z
@@ -42,6 +50,7 @@ const dnstapInput = z
     unix: z.string().default(''),
     /** A TCP address the resolver connects to (Unbound dnstap-ip). */
     tcp: z.union([z.literal(''), listenAddress]).default(''),
+    enforced,
   })
   .refine((v) => v.unix !== '' || v.tcp !== '', 'a dnstap input needs a unix socket path, a tcp address, or both');
 
@@ -63,6 +72,7 @@ const syslogInput = z
       'postfix/postscreen': 'postfix',
     }),
     timezone: zone,
+    enforced,
   })
   .refine((v) => v.udp !== '' || v.tcp !== '', 'a syslog input needs a udp address, a tcp address, or both');
 

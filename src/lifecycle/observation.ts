@@ -52,16 +52,17 @@ export async function startObservation(deps: {
               zone: input.timezone,
               follow: true,
               fromEnd: input.from_end,
+              enforced: input.enforced,
             },
-            { db: db, pipeline, log, signal: abort.signal },
+            { db, pipeline, log, signal: abort.signal },
           ).catch((err: unknown) => log.error({ err, input: input.name }, 'observe: a file input stopped')),
         );
       } else if (input.type === 'syslog') {
-        const s = await startSyslogInput(input, { db: db, pipeline, log });
+        const s = await startSyslogInput(input, { db, pipeline, log });
         lines.push(...s.describe());
         closers.push(() => s.close());
       } else {
-        const d = await startDnstapInput(input, { db: db, pipeline, log, configDir: deps.configDir });
+        const d = await startDnstapInput(input, { db, pipeline, log, configDir: deps.configDir });
         lines.push(...d.describe());
         closers.push(() => d.close());
       }

@@ -15,7 +15,8 @@ export function matchObservation<T>(observation: Observation, matcher: Matcher<T
   if (url !== undefined) push(out, matcher.url(url));
   if (addresses !== undefined) {
     const port = observation.port;
-    for (const address of addresses) push(out, port === undefined ? matcher.ip(address) : matcher.ipPort(address, port));
+    for (const address of addresses)
+      push(out, port === undefined ? matcher.ip(address) : matcher.ipPort(address, port));
   }
   if (email !== undefined) push(out, matcher.email(email, { domainFallback: true }));
   // Skipped when nothing listed is an address: most lines then cost one name lookup and no more.

@@ -24,7 +24,13 @@ export async function startDnstapInput(
     ...(input.tcp !== '' && { tcp: input.tcp }),
     logger: deps.log,
     onFrames: (frames, origin) =>
-      deps.pipeline.frames({ input: input.name, origin: origin.connection, frames, firstFrame: origin.firstFrame }),
+      deps.pipeline.frames({
+        input: input.name,
+        origin: origin.connection,
+        frames,
+        firstFrame: origin.firstFrame,
+        enforced: input.enforced,
+      }),
     onError: (rejected) => {
       void putDeadLetter(deps.db, {
         source: input.name,

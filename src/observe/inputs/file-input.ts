@@ -16,6 +16,8 @@ export type FileInput = {
   follow: boolean;
   /** With no stored position: start at the end (live tailing of a big existing log) rather than at 0. */
   fromEnd: boolean;
+  /** The device writing the log enforces Mizugiwa's policy (observe input `enforced`). */
+  enforced?: boolean;
 };
 
 /**
@@ -56,6 +58,7 @@ export async function runFileInput(
     onBatch: async (batch) => {
       await deps.pipeline.lines({
         input: input.name,
+        enforced: input.enforced ?? false,
         format: input.format,
         zone: input.zone,
         origin: input.path,

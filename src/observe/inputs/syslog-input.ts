@@ -58,6 +58,7 @@ export async function startSyslogInput(
     const origins = `syslog ${origin.transport}${origin.remote ? ` ${origin.remote}` : ''}`;
     return [...groups].map(([format, group]) => ({
       input: input.name,
+      enforced: input.enforced,
       format,
       // The server hands over RFC 3339 UTC stamps: no zone is needed past this point.
       zone: 'UTC',

@@ -27,6 +27,12 @@ type BatchBase = {
   origin: string;
   /** ms: what year-less stamps are read against, and the time of observations whose input has none. */
   now: number;
+  /**
+   * The device behind this input enforces Mizugiwa's policy (its config says so): an observation its
+   * log does not mark either way counts as blocked when the indicator is in block mode and Mizugiwa
+   * blocks at that point.
+   */
+  enforced: boolean;
 };
 
 /** Whole lines of text, '\n'-terminated. */

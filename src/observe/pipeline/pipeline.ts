@@ -29,10 +29,18 @@ export type LineInput = {
   overLong?: boolean;
   /** The file position reading reaches once these lines are applied; stored with their results. */
   position?: StoredPosition;
+  /** The device enforces Mizugiwa's policy (see BatchJob.enforced); false when not said. */
+  enforced?: boolean;
 };
 
 /** dnstap payloads from one connection. */
-export type FrameInput = { input: string; origin: string; frames: Uint8Array[]; firstFrame: number };
+export type FrameInput = {
+  input: string;
+  origin: string;
+  frames: Uint8Array[];
+  firstFrame: number;
+  enforced?: boolean;
+};
 
 export type ObservePipeline = {
   /** Takes a batch once workers and the store have room: how files and TCP streams are held back. */
@@ -152,6 +160,7 @@ export function createObservePipeline(options: PipelineOptions): ObservePipeline
     input: batch.input,
     origin: batch.origin,
     now: Date.now(),
+    enforced: batch.enforced ?? false,
     format: batch.format,
     zone: batch.zone,
     stream: batch.stream,
@@ -182,10 +191,11 @@ export function createObservePipeline(options: PipelineOptions): ObservePipeline
       syncIndicators();
       const job = framesJob(batch);
       const meta: Meta = { input: batch.input, format: 'dnstap', position: undefined, bytes: job.data.byteLength };
-      if (buffer.hasRoom() && pool.offer(job, meta)) return undefined;
+      // The packed buffer is this job's own: the pool may hand it to the worker without a copy.
+      if (buffer.hasRoom() && pool.offer(job, meta, true)) return undefined;
       return (async () => {
         await buffer.room();
-        await pool.submit(job, meta);
+        await pool.submit(job, meta, undefined, true);
       })();
     },
     matched(input, o, match) {
@@ -264,6 +274,7 @@ function framesJob(batch: FrameInput) {
     input: batch.input,
     origin: batch.origin,
     now: Date.now(),
+    enforced: batch.enforced ?? false,
     data,
     count: batch.frames.length,
     firstFrame: batch.firstFrame,

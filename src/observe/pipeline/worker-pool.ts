@@ -7,9 +7,9 @@ export type NewJob = BatchJob extends infer J ? (J extends BatchJob ? Omit<J, 's
 
 export type WorkerPool<M> = {
   /** Waits until a worker has room, then queues the job: how files and TCP streams are held back. */
-  submit(job: NewJob, meta: M, affinity?: number): Promise<void>;
+  submit(job: NewJob, meta: M, affinity?: number, owned?: boolean): Promise<void>;
   /** Queues the job only if a worker has room now; false means full (a datagram source counts a drop). */
-  offer(job: NewJob, meta: M): boolean;
+  offer(job: NewJob, meta: M, owned?: boolean): boolean;
   /** Every worker (re)loads the indicators from the store; later jobs wait for them. */
   loadIndicators(load: IndicatorLoad): void;
   /** Resolves when every job submitted so far has had its result delivered. */
@@ -113,14 +113,17 @@ export function createWorkerPool<M>(options: PoolOptions<M>): WorkerPool<M> {
     return best;
   };
 
-  const dispatch = (slot: Slot, job: NewJob, meta: M): void => {
-    // Transferred, not cloned; a view into a larger (pooled) buffer is copied first, or all of it would go.
-    const whole = job.data.byteOffset === 0 && job.data.byteLength === job.data.buffer.byteLength;
-    const data = whole && job.data.buffer instanceof ArrayBuffer ? job.data : new Uint8Array(job.data);
-    const numbered = { ...job, data, seq: ++seq } as BatchJob;
+  const dispatch = (slot: Slot, job: NewJob, meta: M, owned: boolean): void => {
+    // The bytes go to the worker by transfer, not by clone. Bytes the caller still holds (the tailer's
+    // read buffer, a view into a pooled one) are copied first; a buffer the pipeline built for this job
+    // alone (`owned`) is handed over as it is.
+    const data = owned ? job.data : new Uint8Array(job.data);
+    const numbered = { ...job, data, seq: seq + 1 } as BatchJob;
+    post(slot, { type: 'batch', job: numbered }, [data.buffer as ArrayBuffer]);
+    // Counted only once posted: a job that could not be sent must not be waited for.
+    seq++;
     metas.set(numbered.seq, { meta, job: numbered });
     slot.inFlight.set(numbered.seq, numbered);
-    post(slot, { type: 'batch', job: numbered }, [data.buffer as ArrayBuffer]);
   };
 
   for (let i = 0; i < options.size; i++) spawn(i);
@@ -130,18 +133,18 @@ export function createWorkerPool<M>(options: PoolOptions<M>): WorkerPool<M> {
     get pending() {
       return metas.size;
     },
-    async submit(job, meta, affinity) {
+    async submit(job, meta, affinity, owned = false) {
       let slot = roomIn(affinity);
       while (!slot) {
         await new Promise<void>((resolve) => waiters.push(resolve));
         slot = roomIn(affinity);
       }
-      dispatch(slot, job, meta);
+      dispatch(slot, job, meta, owned);
     },
-    offer(job, meta) {
+    offer(job, meta, owned = false) {
       const slot = roomIn(undefined);
       if (!slot) return false;
-      dispatch(slot, job, meta);
+      dispatch(slot, job, meta, owned);
       return true;
     },
     loadIndicators(load) {

@@ -88,6 +88,8 @@ class BatchSums {
   private readonly matches: Match<IndicatorRef>[] = [];
   private readonly now = Date.now();
 
+  constructor(private readonly enforced: boolean) {}
+
   private last: [ObservationPoint, number, number, number, number] | undefined;
 
   count(point: ObservationPoint, time: number, observed: number, matched: number, rejected: number): void {
@@ -121,7 +123,8 @@ class BatchSums {
       matched = 1;
       const window = o.time - (o.time % settings.windowMs);
       const key = `${indicator.type}|${indicator.value}|${o.client}|${o.point}|${window}`;
-      const blocked = (o.blocked ?? settings.blockingPoints.includes(o.point)) ? 1 : 0;
+      const blocked =
+        (o.blocked ?? (this.enforced && ref.mode === 'block' && settings.blockingPoints.includes(o.point))) ? 1 : 0;
       const d = this.deltas.get(key);
       if (d) {
         d.count++;
@@ -185,7 +188,7 @@ function localTime(zone: string): LineContext['localTime'] {
 }
 
 function readLines(job: LineBatchJob): BatchResult {
-  const sums = new BatchSums();
+  const sums = new BatchSums(job.enforced);
   const point = LINE_FORMATS[job.format].point;
   if (job.overLong) {
     sums.rejects.push({
@@ -220,7 +223,7 @@ function readLines(job: LineBatchJob): BatchResult {
 }
 
 function readFrames(job: FrameBatchJob): BatchResult {
-  const sums = new BatchSums();
+  const sums = new BatchSums(job.enforced);
   const data = job.data;
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   let frameNo = job.firstFrame;
