@@ -3,6 +3,8 @@ import { audited, recordAudit } from '../audit/append.js';
 import { replayDeadLetters } from '../deadletter/replay.js';
 import { loadAllowlists } from '../intel/allowlist/load.js';
 import { registerIntelReplayers } from '../intel/replay.js';
+import { createLiveMatcher, type LiveMatcher } from '../match/live.js';
+import { registerObserveReplayers } from '../observe/replay-dead-letters.js';
 import { startJob } from '../jobs/run.js';
 import { deleteDeadLetters, getDeadLetter, listDeadLetters } from '../store/dead-letters.js';
 import { say, withConfigOption, withStore } from './context.js';
@@ -76,6 +78,13 @@ export function registerDeadLetterCommands(program: Command): void {
     .action(async (ids: string[], opts: { all?: boolean; source?: string; format?: string; config?: string }) => {
       await withStore(opts, async ({ store, audit, config, configDir }) => {
         registerIntelReplayers(store.db, config.intel, loadAllowlists(config.intel, configDir).checker);
+        // Observation dead letters are matched against the indicators as they stand now.
+        let live: LiveMatcher | undefined;
+        registerObserveReplayers(store.db, {
+          matcher: async () => (live ??= await createLiveMatcher(store.db)).current,
+          windowMs: config.observe.window_minutes * 60_000,
+          zone: '',
+        });
         let chosen = ids.map(Number);
         if (opts.all) {
           const { items } = await listDeadLetters(store.db, {

@@ -12,6 +12,7 @@ import { openStore, type Store } from '../store/open.js';
 import { acquireInstanceLock, type InstanceLock } from './instance-lock.js';
 import { loadAllowlists } from '../intel/allowlist/load.js';
 import { registerIntelReplayers } from '../intel/replay.js';
+import { registerObserveReplayers } from '../observe/replay-dead-letters.js';
 import { sourceTasks } from '../intel/schedule.js';
 import { createLiveMatcher } from '../match/live.js';
 import { startEnforcement, type Enforcement } from './enforcement.js';
@@ -77,6 +78,11 @@ export async function startServer(
     const { checker, problems } = loadAllowlists(config.intel, configDir);
     for (const p of problems) log.warn(p);
     registerIntelReplayers(store.db, config.intel, checker);
+    registerObserveReplayers(store.db, {
+      matcher: () => matcher.current,
+      windowMs: config.observe.window_minutes * 60_000,
+      zone: '',
+    });
     scheduler = startScheduler(
       [
         { name: 'housekeeping', cron: config.jobs.housekeeping_cron, run: () => housekeeping(store.db, config) },

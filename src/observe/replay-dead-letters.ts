@@ -1,0 +1,71 @@
+import type { Kysely } from 'kysely';
+import type { Observation } from '../domain/observation.js';
+import { registerReplayer } from '../deadletter/replay.js';
+import type { IndicatorRef } from '../match/live.js';
+import type { Match, Matcher } from '../match/matcher.js';
+import type { Database } from '../store/schema.js';
+import { writeObservationFlush, type SightingDelta } from '../store/sightings.js';
+import { decodeDnstapFrame } from './dnstap/observation.js';
+import { LINE_FORMATS } from './formats.js';
+import type { LineFormatName } from './line-format.js';
+import { localTimeIn } from './local-time.js';
+import { matchObservation } from './match-observation.js';
+
+/**
+ * Makes the observation formats' dead letters replayable: after a parser fix, the line (or dnstap
+ * frame) is read again and, if it now gives an observation that matches, summed into its sighting
+ * like any other. A line needing context it no longer has (a Postfix qmgr line without its smtpd
+ * client line) stays a dead letter, with that reason.
+ */
+export function registerObserveReplayers(
+  db: Kysely<Database>,
+  options: {
+    /** The indicators as they stand now (built on first use by a CLI run). */
+    matcher: () => Matcher<IndicatorRef> | Promise<Matcher<IndicatorRef>>;
+    windowMs: number;
+    zone: string;
+  },
+): void {
+  const localTime = localTimeIn(options.zone === '' ? Intl.DateTimeFormat().resolvedOptions().timeZone : options.zone);
+  const apply = async (input: string, parsed: Observation | string | null) => {
+    if (parsed === null) return { ok: false as const, reason: 'the record reads now, but it is not an observation' };
+    if (typeof parsed === 'string') return { ok: false as const, reason: parsed };
+    const matches = matchObservation(parsed, await options.matcher(), [] as Match<IndicatorRef>[]);
+    if (matches.length > 0)
+      await writeObservationFlush(db, {
+        sightings: matches.map((m) => sighting(input, parsed, m, options.windowMs)),
+        counts: [],
+        deadLetters: [],
+        raw: [],
+        positions: [],
+      });
+    return { ok: true as const };
+  };
+  for (const name of Object.keys(LINE_FORMATS) as LineFormatName[]) {
+    registerReplayer(name, async (raw, letter) => {
+      const line = new TextDecoder().decode(raw).replace(/\r?\n$/, '');
+      return apply(letter.source, LINE_FORMATS[name].create().parseLine(line, { now: Date.now(), localTime }));
+    });
+  }
+  registerReplayer('dnstap', async (raw, letter) => apply(letter.source, decodeDnstapFrame(raw)));
+}
+
+function sighting(input: string, o: Observation, m: Match<IndicatorRef>, windowMs: number): SightingDelta {
+  const at = new Date(o.time).toISOString();
+  return {
+    indicatorType: m.indicator.type,
+    indicatorValue: m.indicator.value,
+    point: o.point,
+    client: o.client,
+    windowStart: new Date(o.time - (o.time % windowMs)).toISOString(),
+    firstSeen: at,
+    lastSeen: at,
+    count: 1,
+    blockedCount: o.blocked ? 1 : 0,
+    categories: m.ref.categories,
+    sources: m.ref.sources,
+    input,
+    detail: o.detail ?? null,
+    subscriber: null,
+  };
+}
