@@ -1,6 +1,12 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { putDeadLetter, type DeadLetterInput } from './dead-letters.js';
-import type { Database, SightingRow } from './schema.js';
+import type {
+  Database,
+  ObserveCountsTable,
+  ObservePositionsTable,
+  RawObservationsTable,
+  SightingRow,
+} from './schema.js';
 
 // Sightings and what goes with them: everything one flush of the observation pipeline writes, in one
 // transaction, so that a crash loses a whole flush or nothing. File positions are part of it, which
@@ -25,40 +31,13 @@ export type SightingDelta = {
   subscriber: string | null;
 };
 
-export type StoredPosition = {
-  input: string;
-  path: string;
-  dev: number;
-  ino: number;
-  offset: number;
-  line: number;
-  head: string;
-};
+/** How far one input has read one file (see src/observe/tail). */
+export type StoredPosition = Omit<ObservePositionsTable, 'id' | 'updatedAt'>;
 
-export type MinuteCount = {
-  input: string;
-  point: string;
-  minute: string;
-  observed: number;
-  matched: number;
-  rejected: number;
-  dropped: number;
-};
+/** Per input, point and minute: what was seen, matched, unreadable, dropped. */
+export type MinuteCount = Omit<ObserveCountsTable, 'id'>;
 
-export type RawObservationRow = {
-  at: string;
-  input: string;
-  point: string;
-  client: string;
-  clientPort: number | null;
-  domain: string | null;
-  addresses: string | null;
-  port: number | null;
-  url: string | null;
-  email: string | null;
-  blocked: number | null;
-  detail: string | null;
-};
+export type RawObservationRow = Omit<RawObservationsTable, 'id'>;
 
 export type ObservationFlush = {
   sightings: SightingDelta[];

@@ -4,9 +4,8 @@
 // the foreground on loopback with its own config in a temp dir and answers from a local zone; queries
 // come from several loopback source addresses (dig -b 127.0.0.N), and nothing leaves the machine.
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { promisify } from 'node:util';
@@ -17,6 +16,7 @@ import { startDnstapReceiver, type DnstapReceiver } from '../../src/observe/dnst
 import { missingProgram } from '../support/components.js';
 import { freePort } from '../support/serve.js';
 import { writeUnboundConfig } from '../support/unbound.js';
+import { daemon, dig, runCleanups, tempDir as makeTempDir, type Cleanups } from '../support/daemon.js';
 
 const run = promisify(execFile);
 const UNBOUND = '/usr/sbin/unbound';
@@ -51,42 +51,12 @@ const LOOKUPS = [
   { from: '127.0.0.7', name: 'gone.test', type: 'A', answers: [] }, // NXDOMAIN: a query, no response observation
 ];
 
-const cleanups: (() => unknown)[] = [];
-after(async () => {
-  for (const step of cleanups.reverse()) await step();
-});
+const cleanups: Cleanups = [];
+after(() => runCleanups(cleanups));
 
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'mizugiwa-dnstap-e2e-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+const startUnbound = (conf: string) => daemon(cleanups, UNBOUND, ['-d', '-c', conf]);
 
-/** Unbound in the foreground, output kept, stopped (TERM, then KILL) after the tests. */
-function startUnbound(conf: string): { child: ChildProcess; output: () => string } {
-  const child = spawn(UNBOUND, ['-d', '-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  cleanups.push(async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(timer);
-  });
-  return { child, output: () => output };
-}
-
-async function dig(port: number, from: string, name: string, type: string): Promise<string> {
-  const args = ['-b', from, '@127.0.0.1', '-p', String(port), '+tries=1', '+timeout=2', '+short', name, type];
-  const out = await run(DIG, args).catch((err: { stdout?: string; stderr?: string }) => ({
-    stdout: err.stdout ?? '',
-    stderr: err.stderr ?? '',
-  }));
-  return (out.stdout + out.stderr).trim();
-}
+const digFrom = (port: number, from: string, name: string, type: string) => dig(port, '-b', from, '+short', name, type);
 
 async function until(condition: () => boolean, what: string, timeoutMs: number, detail: () => string): Promise<void> {
   const started = performance.now();
@@ -125,7 +95,7 @@ async function lookupsArrive(dir: string, receiver: DnstapReceiver, dnstap: stri
   await until(() => receiver.stats().connections > 0, 'dnstap connection from Unbound', 10_000, context);
 
   for (const lookup of LOOKUPS) {
-    const answer = await dig(port, lookup.from, lookup.name, lookup.type);
+    const answer = await digFrom(port, lookup.from, lookup.name, lookup.type);
     assert.equal(
       answer
         .split('\n')
@@ -200,14 +170,14 @@ async function startReceiver(
 
 describe('Unbound sending dnstap to the receiver', { skip }, () => {
   test('over a unix socket (dnstap-socket-path)', async () => {
-    const dir = tempDir();
+    const dir = makeTempDir(cleanups, 'mizugiwa-dnstap-e2e-');
     const path = join(dir, 'dnstap.sock');
     const { receiver, seen } = await startReceiver({ unix: path });
     await lookupsArrive(dir, receiver, [`dnstap-socket-path: "${path}"`], seen);
   });
 
   test('over TCP (dnstap-ip, no TLS)', async () => {
-    const dir = tempDir();
+    const dir = makeTempDir(cleanups, 'mizugiwa-dnstap-e2e-');
     const { receiver, seen } = await startReceiver({ tcp: '127.0.0.1:0' });
     const port = receiver.address().tcp!.port;
     await lookupsArrive(dir, receiver, [`dnstap-ip: 127.0.0.1@${port}`, 'dnstap-tls: no'], seen);

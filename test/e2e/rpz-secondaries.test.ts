@@ -4,9 +4,8 @@
 // their "real" answers come from a local zone, and nothing is sent off loopback (a stub for the root
 // points at a closed loopback port; BIND does not recurse).
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, describe, test } from 'node:test';
@@ -19,6 +18,7 @@ import type { PolicySnapshot } from '../../src/enforce/snapshot.js';
 import { missingProgram } from '../support/components.js';
 import { freePort } from '../support/serve.js';
 import { writeUnboundConfig } from '../support/unbound.js';
+import { daemon as startDaemon, dig, tempDir as makeTempDir, type Cleanups } from '../support/daemon.js';
 
 const run = promisify(execFile);
 const UNBOUND = '/usr/sbin/unbound';
@@ -63,7 +63,7 @@ function zone(domains: string[], serial: number): RpzZone {
   return renderZone(snapshot, enforce, serial);
 }
 
-const cleanups: (() => unknown)[] = [];
+const cleanups: Cleanups = [];
 after(async () => {
   for (const step of cleanups.reverse()) await step();
 });
@@ -86,35 +86,8 @@ async function startServer(rpz: Partial<RpzServerOptions['config']>, initial: Rp
   return { server, port: server.address().tcp, logs };
 }
 
-/** Starts a daemon in the foreground; its output is kept; it is stopped (TERM, then KILL) after the tests. */
-function daemon(command: string, args: string[]): { child: ChildProcess; output: () => string } {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  cleanups.push(async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(timer);
-  });
-  return { child, output: () => output };
-}
-
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-async function dig(port: number, ...args: string[]): Promise<string> {
-  const out = await run(DIG, ['@127.0.0.1', '-p', String(port), '+tries=1', '+timeout=2', ...args]).catch(
-    (err: { stdout?: string; stderr?: string }) => ({ stdout: err.stdout ?? '', stderr: err.stderr ?? '' }),
-  );
-  return out.stdout + out.stderr;
-}
+const daemon = (command: string, args: string[]) => startDaemon(cleanups, command, args);
+const tempDir = (prefix: string) => makeTempDir(cleanups, prefix);
 
 /** Polls until `dig +short name A` says `expected`; returns how long it took. Throws after `timeoutMs`. */
 async function answers(port: number, name: string, expected: string, timeoutMs: number): Promise<number> {

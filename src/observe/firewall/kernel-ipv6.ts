@@ -4,6 +4,8 @@
 // is converted here by hand; anything else goes to the general normaliser. The test checks this
 // against ipaddr.js on random and edge-case addresses.
 
+import { ipv6GroupsText } from '../../net/ipv6-text.js';
+
 const groups = new Uint16Array(8);
 
 /** The RFC 5952 text of a %pI6 address, or undefined when `text` is not in that form. */
@@ -20,44 +22,7 @@ export function kernelIpv6Text(text: string): string | undefined {
     }
     groups[g] = value;
   }
-  // ::ffff:a.b.c.d (RFC 5952 section 5).
-  if (
-    groups[0] === 0 &&
-    groups[1] === 0 &&
-    groups[2] === 0 &&
-    groups[3] === 0 &&
-    groups[4] === 0 &&
-    groups[5] === 0xffff
-  ) {
-    return `::ffff:${groups[6]! >> 8}.${groups[6]! & 255}.${groups[7]! >> 8}.${groups[7]! & 255}`;
-  }
-  // The longest run of zero groups, the first on a tie, if it is two or more long, becomes `::`.
-  let bestStart = -1;
-  let bestLength = 1;
-  for (let i = 0; i < 8;) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLength) {
-      bestStart = i;
-      bestLength = j - i;
-    }
-    i = j;
-  }
-  let out = '';
-  for (let i = 0; i < 8; i++) {
-    if (i === bestStart) {
-      out += '::';
-      i += bestLength - 1;
-      continue;
-    }
-    if (out !== '' && !out.endsWith(':')) out += ':';
-    out += groups[i]!.toString(16);
-  }
-  return out;
+  return ipv6GroupsText(groups);
 }
 
 function hexValue(c: number): number {

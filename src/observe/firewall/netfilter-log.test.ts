@@ -7,6 +7,7 @@ import { renderNftables } from '../../enforce/nftables.js';
 import type { LineContext } from '../line-format.js';
 import { localTimeIn } from '../local-time.js';
 import { netfilterLog } from './netfilter-log.js';
+import { mutations, truncations } from '../line-mutations.test-support.js';
 
 // Fixtures:
 //   dmesg.txt    real kernel output, captured with `dmesg` on Linux 6.18 while traffic went through three
@@ -209,14 +210,6 @@ describe('netfilter LOG lines', () => {
 });
 
 describe('netfilter LOG lines, damaged', () => {
-  /** A deterministic PRNG, so a failure reproduces. */
-  function prng(seed: number) {
-    let s = seed >>> 0;
-    return (n: number) => {
-      s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
-      return s % n;
-    };
-  }
   const all = [...lines('dmesg.txt'), ...lines('syslog.txt'), ...lines('journal.txt')];
   const check = (line: string) => {
     const r = parse(line);
@@ -226,23 +219,15 @@ describe('netfilter LOG lines, damaged', () => {
   };
 
   test('every truncation of every fixture line is read without throwing', () => {
-    for (const line of all) for (let n = 0; n <= line.length; n++) check(line.slice(0, n));
+    for (const line of truncations(all)) check(line);
   });
 
   test('random byte changes, deletions and insertions never throw', () => {
-    const random = prng(20261124);
-    const alphabet = ' =[]:.IN=OUT=SRC=DST=PROTO=SPT=DPT=0123456789abcdef\u0000\u00e9\ufffd';
-    for (let round = 0; round < 20_000; round++) {
-      const chars = [...all[random(all.length)]!];
-      for (let edits = 1 + random(4); edits > 0; edits--) {
-        const at = random(chars.length + 1);
-        const c = alphabet[random(alphabet.length)]!;
-        const kind = random(3);
-        if (kind === 0) chars[at] = c;
-        else if (kind === 1) chars.splice(at, 1 + random(8));
-        else chars.splice(at, 0, c);
-      }
-      check(chars.join(''));
-    }
+    for (const line of mutations(all, {
+      seed: 20261124,
+      rounds: 20_000,
+      alphabet: ' =[]:.IN=OUT=SRC=DST=PROTO=SPT=DPT=0123456789abcdef\u0000\u00e9\ufffd',
+    }))
+      check(line);
   });
 });

@@ -2,8 +2,8 @@ import { resolve } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { ObserveInputConfig } from '../../config/observe-schema.js';
 import type { Logger } from '../../log.js';
-import { putDeadLetter } from '../../store/dead-letters.js';
 import type { Database } from '../../store/schema.js';
+import { deadLetterSink } from './dead-letter-sink.js';
 import { startDnstapReceiver, type DnstapReceiver } from '../dnstap/receiver.js';
 import type { ObservePipeline } from '../pipeline/pipeline.js';
 
@@ -31,17 +31,7 @@ export async function startDnstapInput(
         firstFrame: origin.firstFrame,
         enforced: input.enforced,
       }),
-    onError: (rejected) => {
-      void putDeadLetter(deps.db, {
-        source: input.name,
-        format: 'dnstap',
-        reason: rejected.reason,
-        position: rejected.position,
-        raw: rejected.raw,
-      }).catch((err: unknown) =>
-        deps.log.error({ err, input: input.name }, 'observe: a dead letter could not be stored'),
-      );
-    },
+    onError: deadLetterSink(deps.db, deps.log, input.name, 'dnstap'),
   });
   return {
     receiver,

@@ -2,8 +2,8 @@ import type { Kysely } from 'kysely';
 import { parseListen } from '../../config/listen.js';
 import type { ObserveInputConfig } from '../../config/observe-schema.js';
 import type { LogSink } from '../../log.js';
-import { putDeadLetter } from '../../store/dead-letters.js';
 import type { Database } from '../../store/schema.js';
+import { deadLetterSink } from './dead-letter-sink.js';
 import type { LineContext, LineFormatName } from '../line-format.js';
 import { LINE_FORMATS } from '../formats.js';
 import { localTimeIn } from '../local-time.js';
@@ -89,17 +89,7 @@ export async function startSyslogInput(
         for (const b of batches) await deps.pipeline.lines(b);
       })();
     },
-    onError: (rejected) => {
-      void putDeadLetter(deps.db, {
-        source: input.name,
-        format: 'syslog',
-        reason: rejected.reason,
-        position: rejected.position,
-        raw: rejected.raw,
-      }).catch((err: unknown) =>
-        deps.log.error({ err, input: input.name }, 'observe: a dead letter could not be stored'),
-      );
-    },
+    onError: deadLetterSink(deps.db, deps.log, input.name, 'syslog'),
   });
 
   return {

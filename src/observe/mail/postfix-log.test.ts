@@ -5,6 +5,7 @@ import type { Observation } from '../../domain/observation.js';
 import type { LineContext } from '../line-format.js';
 import { localTimeIn } from '../local-time.js';
 import { createPostfixLog } from './postfix-log.js';
+import { mutations, truncations } from '../line-mutations.test-support.js';
 
 // fixtures/maillog was written by a real Postfix 3.7 (maillog_file, through postlogd) running from a
 // temporary directory inside a network namespace whose loopback also had 2001:db8::25 and fd00::25.
@@ -217,14 +218,6 @@ describe('postfix mail log', () => {
 });
 
 describe('postfix mail log, damaged', () => {
-  /** A deterministic PRNG, so a failure reproduces. */
-  function prng(seed: number) {
-    let s = seed >>> 0;
-    return (n: number) => {
-      s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
-      return s % n;
-    };
-  }
   const parser = createPostfixLog({ maxQueued: 50 });
   const check = (line: string) => {
     const r = parser.parseLine(line, ctx);
@@ -234,23 +227,15 @@ describe('postfix mail log, damaged', () => {
   };
 
   test('every truncation of every fixture line is read without throwing', () => {
-    for (const line of maillog) for (let n = 0; n <= line.length; n++) check(line.slice(0, n));
+    for (const line of truncations(maillog)) check(line);
   });
 
   test('random byte changes, deletions and insertions never throw', () => {
-    const random = prng(2525);
-    const alphabet = ' :;[]<>=@.,/NOQUEUE0123456789\u0000\u00e9\ufffd';
-    for (let round = 0; round < 20_000; round++) {
-      const chars = [...maillog[random(maillog.length)]!];
-      for (let edits = 1 + random(4); edits > 0; edits--) {
-        const at = random(chars.length + 1);
-        const c = alphabet[random(alphabet.length)]!;
-        const kind = random(3);
-        if (kind === 0) chars[at] = c;
-        else if (kind === 1) chars.splice(at, 1 + random(8));
-        else chars.splice(at, 0, c);
-      }
-      check(chars.join(''));
-    }
+    for (const line of mutations(maillog, {
+      seed: 2525,
+      rounds: 20_000,
+      alphabet: ' :;[]<>=@.,/NOQUEUE0123456789\u0000\u00e9\ufffd',
+    }))
+      check(line);
   });
 });

@@ -5,6 +5,7 @@ import type { Observation } from '../../domain/observation.js';
 import type { LineContext } from '../line-format.js';
 import { localTimeIn } from '../local-time.js';
 import { squidAccessLog } from './squid-access-log.js';
+import { mutations, truncations } from '../line-mutations.test-support.js';
 
 // Fixtures, written by a real squid 5.7 on 127.0.0.1 (in its own mount namespace, so /var/log/squid was
 // a temporary directory), with curl making requests through it to a local node HTTP server on port 39180
@@ -229,14 +230,6 @@ describe('squid access.log', () => {
 });
 
 describe('squid access.log, damaged', () => {
-  /** A deterministic PRNG, so a failure reproduces. */
-  function prng(seed: number) {
-    let s = seed >>> 0;
-    return (n: number) => {
-      s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
-      return s % n;
-    };
-  }
   const all = ['access-native.txt', 'access-common.txt', 'access-combined.txt'].flatMap(lines);
   const check = (line: string) => {
     const r = parse(line);
@@ -249,23 +242,15 @@ describe('squid access.log, damaged', () => {
   };
 
   test('every truncation of every fixture line is read without throwing', () => {
-    for (const line of all) for (let n = 0; n <= line.length; n++) check(line.slice(0, n));
+    for (const line of truncations(all)) check(line);
   });
 
   test('random byte changes, deletions and insertions never throw', () => {
-    const random = prng(39128);
-    const alphabet = ' /:[]"-.@?#_TCPDENIED0123456789\u0000\u00e9\ufffd';
-    for (let round = 0; round < 20_000; round++) {
-      const chars = [...all[random(all.length)]!];
-      for (let edits = 1 + random(4); edits > 0; edits--) {
-        const at = random(chars.length + 1);
-        const c = alphabet[random(alphabet.length)]!;
-        const kind = random(3);
-        if (kind === 0) chars[at] = c;
-        else if (kind === 1) chars.splice(at, 1 + random(8));
-        else chars.splice(at, 0, c);
-      }
-      check(chars.join(''));
-    }
+    for (const line of mutations(all, {
+      seed: 39128,
+      rounds: 20_000,
+      alphabet: ' /:[]"-.@?#_TCPDENIED0123456789\u0000\u00e9\ufffd',
+    }))
+      check(line);
   });
 });
