@@ -25,7 +25,7 @@ async function* records(values: [string, ClaimRecord['mode']][]): AsyncIterable<
 describe('observe pipeline', () => {
   let store: TestStore;
   let pipeline: ObservePipeline;
-  const open = (enforced: boolean) =>
+  const open = (enforced: boolean, extra: Partial<Parameters<typeof createObservePipeline>[0]> = {}) =>
     createObservePipeline({
       db: store.db,
       store: { kind: 'sqlite', file: store.sqliteFile! },
@@ -37,6 +37,7 @@ describe('observe pipeline', () => {
       flushMs: 60_000,
       storeRaw: false,
       blockingPoints: enforced ? ['dns'] : [],
+      ...extra,
     });
 
   before(async () => {
@@ -141,6 +142,53 @@ describe('observe pipeline', () => {
       'plain evil.example 0/1',
       'plain watched.example 0/1',
     ]);
+  });
+
+  test('the attribution hook names the subscriber; raw observations are kept only when switched on', async () => {
+    const asked: string[] = [];
+    const other = open(false, {
+      storeRaw: true,
+      attribute: async (sightings) => {
+        asked.push(...sightings.map((s) => `${s.client} ${s.firstSeen}`));
+        return sightings.map((s) => (s.client === '10.0.0.5' ? 'SUB-0005' : null));
+      },
+    });
+    try {
+      await other.lines({
+        input: 'attributed',
+        format: 'bind-querylog',
+        zone: 'UTC',
+        origin: 'x',
+        stream: 'x',
+        firstLine: 1,
+        data: encode([
+          query('24-Nov-2026 13:00:01.000', '10.0.0.5', 'evil.example'),
+          query('24-Nov-2026 13:00:02.000', '10.0.0.6', 'evil.example'),
+          query('24-Nov-2026 13:00:03.000', '10.0.0.6', 'unlisted.example'),
+        ]),
+      });
+      await other.drain();
+    } finally {
+      await other.close();
+    }
+    assert.deepEqual(asked.sort(), ['10.0.0.5 2026-11-24T13:00:01.000Z', '10.0.0.6 2026-11-24T13:00:02.000Z']);
+    const { sightings } = await listSightings(store.db, { input: 'attributed' }, { limit: 10 });
+    assert.deepEqual(sightings.map((s) => `${s.client} ${s.subscriber}`).sort(), [
+      '10.0.0.5 SUB-0005',
+      '10.0.0.6 null',
+    ]);
+    const raw = await store.db
+      .selectFrom('rawObservations')
+      .select(['client', 'domain'])
+      .where('input', '=', 'attributed')
+      .execute();
+    assert.equal(raw.length, 3, 'with store_raw on, every observation is kept, matched or not');
+    const before = await store.db
+      .selectFrom('rawObservations')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('input', '!=', 'attributed')
+      .executeTakeFirstOrThrow();
+    assert.equal(Number(before.n), 0, 'the pipeline without store_raw kept none');
   });
 
   test('an over-long line is dead-lettered whole, with its line number', async () => {

@@ -10,7 +10,7 @@ import { LINE_FORMATS } from '../formats.js';
 import type { LineFormatName } from '../line-format.js';
 import { createInputStats, type InputStats, type InputStatus } from './input-stats.js';
 import type { BatchJob, BatchResult, StoreAddress, WorkerSettings } from './messages.js';
-import { createSightingBuffer, type SightingBuffer } from './sighting-buffer.js';
+import { createSightingBuffer, type SightingAttributor, type SightingBuffer } from './sighting-buffer.js';
 import { createWorkerPool } from './worker-pool.js';
 
 /** Whole lines from one stream of one input. */
@@ -76,6 +76,8 @@ export type PipelineOptions = {
   flushMs: number;
   storeRaw: boolean;
   blockingPoints: ObservationPoint[];
+  /** Fills in the subscriber of each sighting (the attribution stage); without it sightings have none yet. */
+  attribute?: SightingAttributor;
 };
 
 type Meta = { input: string; format: string; position: StoredPosition | undefined; bytes: number };
@@ -86,6 +88,7 @@ export function createObservePipeline(options: PipelineOptions): ObservePipeline
     flushMs: options.flushMs,
     maxPending: 200_000,
     log: options.log,
+    ...(options.attribute && { attribute: options.attribute }),
   });
   const stats = createInputStats();
   const settings: WorkerSettings = {

@@ -38,12 +38,24 @@ export type SightingBuffer = {
   };
 };
 
+/**
+ * The attribution hook: which subscriber held each sighting's client address when it was first seen
+ * (`null`: unknown). Called with every sighting of a flush before it is written; the answers are
+ * stored with the sightings (a sighting keeps the subscriber it was first given). It must answer
+ * from its own data (leases) and never throw for one address: a failing call is logged and the flush
+ * is written without subscribers, to be attributed later.
+ */
+export type SightingAttributor = (
+  sightings: readonly { client: string; firstSeen: string }[],
+) => Promise<(string | null)[]>;
+
 export function createSightingBuffer(options: {
   db: Kysely<Database>;
   flushMs: number;
   /** Sightings (and raw rows) waiting beyond which inputs are held back until a flush completes. */
   maxPending: number;
   log: LogSink;
+  attribute?: SightingAttributor;
 }): SightingBuffer {
   let pending = empty();
   let size = 0;
@@ -75,6 +87,8 @@ export function createSightingBuffer(options: {
       positions: [...batch.positions.values()],
     };
     try {
+      if (options.attribute && flushData.sightings.length > 0)
+        await attribute(options.attribute, flushData.sightings, options.log);
       await writeObservationFlush(options.db, flushData);
       stats.flushes++;
       stats.sightingsWritten += flushData.sightings.length;
@@ -210,4 +224,18 @@ function sumCount(have: MinuteCount, c: MinuteCount): void {
   have.matched += c.matched;
   have.rejected += c.rejected;
   have.dropped += c.dropped;
+}
+
+async function attribute(attributor: SightingAttributor, sightings: SightingDelta[], log: LogSink): Promise<void> {
+  try {
+    const subscribers = await attributor(sightings);
+    sightings.forEach((s, i) => {
+      s.subscriber ??= subscribers[i] ?? null;
+    });
+  } catch (err) {
+    log.error(
+      { err, sightings: sightings.length },
+      'observe: attribution failed; sightings are written without subscribers',
+    );
+  }
 }
