@@ -47,7 +47,7 @@ export function registerObserveCommands(program: Command): void {
             try {
               return await replay(
                 { file, format: opts.format as ReplayFormat, ...(opts.timezone && { zone: opts.timezone }) },
-                { store: ctx.store, config: ctx.config, log, progress: bar.progress },
+                { db: ctx.store.db, config: ctx.config, log, progress: bar.progress },
               );
             } finally {
               bar.stop();

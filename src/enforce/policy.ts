@@ -3,7 +3,7 @@ import type { Config } from '../config/index.js';
 import type { Category, IndicatorType } from '../domain/indicator.js';
 import { compileAllowlists } from '../intel/allowlist/check.js';
 import type { Allowlist } from '../intel/allowlist/entry.js';
-import { effectiveClaims, type EffectiveClaim } from '../intel/claims-store.js';
+import { effectiveClaimPages, type EffectiveClaim } from '../intel/claims-store.js';
 import { buildDomainIndex } from '../match/domain-index.js';
 import { normaliseDomain } from '../net/domain.js';
 import type { Database } from '../store/schema.js';
@@ -85,13 +85,15 @@ export async function buildSnapshots(
 
   // Claims arrive sorted by (type, value, source): an indicator's claims are consecutive.
   let group: EffectiveClaim[] = [];
-  for await (const claim of effectiveClaims(db, now.toISOString())) {
-    const head = group[0];
-    if (head && (head.type !== claim.type || head.value !== claim.value)) {
-      flush(group);
-      group = [];
+  for await (const page of effectiveClaimPages(db, now.toISOString())) {
+    for (const claim of page) {
+      const head = group[0];
+      if (head && (head.type !== claim.type || head.value !== claim.value)) {
+        flush(group);
+        group = [];
+      }
+      group.push(claim);
     }
-    group.push(claim);
   }
   if (group.length) flush(group);
 

@@ -31,8 +31,8 @@ export async function startObservation(deps: {
 }): Promise<Observation> {
   const log = deps.log.child({ component: 'observe' });
   const db = deps.store.db;
-  // The workers reload the indicators from the store whenever the server's matcher was rebuilt.
-  const pipeline = pipelineFor(deps.config, { store: deps.store, generation: () => deps.matcher.generation, log });
+  // After each rebuild of the server's matcher, the workers get its indicators as a new generation.
+  const pipeline = pipelineFor(deps.config, { db, live: deps.matcher, log });
   const abort = new AbortController();
   const running: Promise<unknown>[] = [];
   const closers: (() => Promise<void>)[] = [];

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Category, ClaimMode, IndicatorType } from '../domain/indicator.js';
-import { effectiveClaims } from '../intel/claims-store.js';
+import { effectiveClaimPages } from '../intel/claims-store.js';
 import type { Database } from '../store/schema.js';
 import { buildMatcher, type Match, type Matcher, type MatcherItem } from './matcher.js';
 
@@ -75,30 +75,32 @@ export async function loadIndicatorItems(db: Kysely<Database>, now = new Date())
   const close = () => {
     if (last && counts.length > 1) last.ref.categories = byFrequency(counts);
   };
-  for await (const claim of effectiveClaims(db, now.toISOString())) {
-    const validUntilMs = Date.parse(claim.validUntil);
-    if (last && last.indicator.value === claim.value && last.indicator.type === claim.type) {
-      const ref = last.ref;
-      ref.sources.push(claim.source);
-      counts.push(claim.category as Category);
-      if (claim.mode === 'block') ref.mode = 'block';
-      if (claim.confidence > ref.confidence) ref.confidence = claim.confidence;
-      if (validUntilMs > ref.validUntilMs) ref.validUntilMs = validUntilMs;
-      continue;
+  for await (const page of effectiveClaimPages(db, now.toISOString())) {
+    for (const claim of page) {
+      const validUntilMs = Date.parse(claim.validUntil);
+      if (last && last.indicator.value === claim.value && last.indicator.type === claim.type) {
+        const ref = last.ref;
+        ref.sources.push(claim.source);
+        counts.push(claim.category as Category);
+        if (claim.mode === 'block') ref.mode = 'block';
+        if (claim.confidence > ref.confidence) ref.confidence = claim.confidence;
+        if (validUntilMs > ref.validUntilMs) ref.validUntilMs = validUntilMs;
+        continue;
+      }
+      close();
+      last = {
+        indicator: { type: claim.type as IndicatorType, value: claim.value },
+        ref: {
+          sources: [claim.source],
+          categories: [claim.category as Category],
+          mode: claim.mode === 'block' ? 'block' : 'monitor',
+          confidence: claim.confidence,
+          validUntilMs,
+        },
+      };
+      counts = [claim.category as Category];
+      items.push(last);
     }
-    close();
-    last = {
-      indicator: { type: claim.type as IndicatorType, value: claim.value },
-      ref: {
-        sources: [claim.source],
-        categories: [claim.category as Category],
-        mode: claim.mode === 'block' ? 'block' : 'monitor',
-        confidence: claim.confidence,
-        validUntilMs,
-      },
-    };
-    counts = [claim.category as Category];
-    items.push(last);
   }
   close();
   return items;

@@ -1,8 +1,9 @@
 import type { Config } from '../config/index.js';
 import type { ObservationPoint } from '../domain/observation.js';
 import type { LogSink } from '../log.js';
-import type { Store } from '../store/open.js';
-import type { StoreAddress } from './pipeline/messages.js';
+import type { Kysely } from 'kysely';
+import type { LiveMatcher } from '../match/live.js';
+import type { Database } from '../store/schema.js';
 import { createObservePipeline, type ObservePipeline } from './pipeline/pipeline.js';
 
 /**
@@ -12,12 +13,11 @@ import { createObservePipeline, type ObservePipeline } from './pipeline/pipeline
  */
 export function pipelineFor(
   config: Config,
-  deps: { store: Store; generation: () => number; log: LogSink },
+  deps: { db: Kysely<Database>; live: Pick<LiveMatcher, 'items' | 'generation'>; log: LogSink },
 ): ObservePipeline {
   return createObservePipeline({
-    db: deps.store.db,
-    store: storeAddress(config, deps.store),
-    generation: deps.generation,
+    db: deps.db,
+    live: deps.live,
     log: deps.log,
     windowMs: config.observe.window_minutes * 60_000,
     workers: config.observe.workers,
@@ -37,11 +37,4 @@ export function blockingPoints(config: Config): ObservationPoint[] {
   if (enforcing(e.nftables)) points.push('firewall');
   if (enforcing(e.postfix)) points.push('mail');
   return points;
-}
-
-/** How a worker thread reaches the same store over a connection of its own. */
-export function storeAddress(config: Config, store: Store): StoreAddress {
-  return store.sqliteFile
-    ? { kind: 'sqlite', file: store.sqliteFile }
-    : { kind: 'postgres', url: config.database.url, schema: config.database.schema };
 }

@@ -3,7 +3,10 @@ import { resolve } from 'node:path';
 import type { Config } from '../config/index.js';
 import type { Progress } from '../jobs/run.js';
 import type { LogSink } from '../log.js';
-import type { Store } from '../store/open.js';
+import type { Kysely } from 'kysely';
+import { loadIndicatorItems, type IndicatorRef } from '../match/live.js';
+import type { MatcherItem } from '../match/matcher.js';
+import type { Database } from '../store/schema.js';
 import { replayDnstapFile } from './inputs/dnstap-file.js';
 import { runFileInput } from './inputs/file-input.js';
 import type { ReplayFormat } from './formats.js';
@@ -35,18 +38,22 @@ export type ReplayResult = {
  */
 export async function replay(
   options: { file: string; format: ReplayFormat; zone?: string },
-  deps: { store: Store; config: Config; log: LogSink; progress?: Progress },
+  deps: { db: Kysely<Database>; config: Config; log: LogSink; progress?: Progress },
 ): Promise<ReplayResult> {
   const started = performance.now();
   const stdin = options.file === '-';
   const file = stdin ? '-' : resolve(options.file);
   const input = `replay:${options.format}`;
-  const db = deps.store.db;
-  // One generation: the workers load the indicators once, as they stand when the replay starts.
-  const pipeline = pipelineFor(deps.config, { store: deps.store, generation: () => 1, log: deps.log });
+  const db = deps.db;
+  // One generation: the indicators as they stand when the replay starts, loaded once for both workers.
+  // The workers start (and load their code) while the main thread reads the indicators.
+  const live: { items: MatcherItem<IndicatorRef>[]; generation: number } = { items: [], generation: 0 };
+  const pipeline = pipelineFor(deps.config, { db, live, log: deps.log });
   const progress = deps.progress;
   let resumedFromLine = 0;
   try {
+    live.items = await loadIndicatorItems(db);
+    live.generation = 1;
     if (options.format === 'dnstap') {
       if (!stdin) progress?.setTotal(statSync(file).size);
       await replayDnstapFile({

@@ -4,14 +4,20 @@ import type { LineFormatName } from '../line-format.js';
 // What the main thread and the parse-and-match workers say to each other. Plain data only: every
 // message is structured-cloned (batches' bytes are transferred, not copied).
 
-/** Where a worker reads the indicators from: the same store as the main thread, over its own connection. */
-export type StoreAddress = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string; schema: string };
-
 /**
- * Build (or rebuild) the matcher from the store's effective claims. Each worker loads them itself, in
- * parallel with the other workers, so the main thread never holds or copies a million indicators.
+ * The indicators a worker builds its matcher from, as the main thread loaded them once from the store:
+ * one `type\tvalue` line per indicator, the ref being the line's index. One string clones in a few
+ * milliseconds, where a million objects would take seconds; and the store is read once, not per worker.
+ * What a ref stands for (categories, sources) stays in the main thread, which maps results back.
  */
-export type IndicatorLoad = { generation: number; store: StoreAddress };
+export type IndicatorTable = {
+  generation: number;
+  text: string;
+  /** Per ref, ms after which it no longer matches (its claims all expired). */
+  validUntil: Float64Array<ArrayBufferLike>;
+  /** Per ref, 1 when some effective claim blocks it (mode block), 0 when it is only watched. */
+  blocks: Uint8Array<ArrayBufferLike>;
+};
 
 export type WorkerSettings = {
   windowMs: number;
@@ -56,15 +62,13 @@ export type BatchJob = LineBatchJob | FrameBatchJob;
 
 export type ToWorker =
   | { type: 'settings'; settings: WorkerSettings }
-  | { type: 'indicators'; load: IndicatorLoad }
+  | { type: 'indicators'; table: IndicatorTable }
   | { type: 'batch'; job: BatchJob };
 
 /** Matched observations of one indicator by one client at one point in one window, within a batch. */
 export type WorkerDelta = {
-  indicatorType: string;
-  indicatorValue: string;
-  categories: readonly string[];
-  sources: readonly string[];
+  /** The indicator: its line in the IndicatorTable of the result's generation. */
+  ref: number;
   point: ObservationPoint;
   client: string;
   window: number;
@@ -92,5 +96,4 @@ export type BatchResult = {
 export type FromWorker =
   | { type: 'result'; result: BatchResult }
   | { type: 'failed'; seq: number; error: string }
-  | { type: 'loaded'; generation: number; indicators: number; ms: number }
-  | { type: 'load-failed'; generation: number; error: string };
+  | { type: 'built'; generation: number; indicators: number; ms: number };

@@ -2,14 +2,14 @@ import { availableParallelism } from 'node:os';
 import type { Kysely } from 'kysely';
 import type { Observation, ObservationPoint } from '../../domain/observation.js';
 import type { LogSink } from '../../log.js';
-import type { IndicatorRef } from '../../match/live.js';
-import type { Match } from '../../match/matcher.js';
+import type { IndicatorRef, LiveMatcher } from '../../match/live.js';
+import type { Match, MatcherItem } from '../../match/matcher.js';
 import type { Database } from '../../store/schema.js';
 import type { StoredPosition } from '../../store/sightings.js';
 import { LINE_FORMATS } from '../formats.js';
 import type { LineFormatName } from '../line-format.js';
 import { createInputStats, type InputStats, type InputStatus } from './input-stats.js';
-import type { BatchJob, BatchResult, StoreAddress, WorkerSettings } from './messages.js';
+import type { BatchJob, BatchResult, IndicatorTable, WorkerSettings } from './messages.js';
 import { createSightingBuffer, type SightingAttributor, type SightingBuffer } from './sighting-buffer.js';
 import { createWorkerPool } from './worker-pool.js';
 
@@ -65,10 +65,8 @@ export type ObservePipeline = {
 
 export type PipelineOptions = {
   db: Kysely<Database>;
-  /** Where the workers read the indicators from (the store `db` is). */
-  store: StoreAddress;
-  /** Goes up when the indicators change (after an ingest): the workers then reload them. */
-  generation: () => number;
+  /** The indicators (loaded once from the store by the caller); a new generation is sent to the workers. */
+  live: Pick<LiveMatcher, 'items' | 'generation'>;
   log: LogSink;
   windowMs: number;
   workers: number;
@@ -79,6 +77,9 @@ export type PipelineOptions = {
   /** Fills in the subscriber of each sighting (the attribution stage); without it sightings have none yet. */
   attribute?: SightingAttributor;
 };
+
+/** Indicator generations kept for results still on their way back from the workers. */
+const GENERATIONS_KEPT = 4;
 
 type Meta = { input: string; format: string; position: StoredPosition | undefined; bytes: number };
 
@@ -106,14 +107,20 @@ export function createObservePipeline(options: PipelineOptions): ObservePipeline
   });
   let sent = 0;
 
+  // Results name indicators by their index in the table of the generation they were matched with.
+  const generations = new Map<number, readonly MatcherItem<IndicatorRef>[]>();
   const syncIndicators = (): void => {
-    const generation = options.generation();
+    const generation = options.live.generation;
     if (generation === sent) return;
-    pool.loadIndicators({ generation, store: options.store });
+    const items = options.live.items;
+    generations.set(generation, items);
+    for (const g of generations.keys()) if (g <= generation - GENERATIONS_KEPT) generations.delete(g);
+    pool.setIndicators(indicatorTable(generation, items));
     sent = generation;
   };
 
   const apply = (result: BatchResult, meta: Meta, job: BatchJob): void => {
+    const items = generations.get(result.generation);
     const s = stats.of(meta.input, job.kind === 'frames' ? 'dnstap' : meta.format);
     s.units += result.units;
     s.bytes += meta.bytes;
@@ -124,9 +131,14 @@ export function createObservePipeline(options: PipelineOptions): ObservePipeline
       buffer.addCount({ input: meta.input, point, minute: iso(minute), observed, matched, rejected, dropped: 0 });
     }
     for (const d of result.deltas) {
+      const item = items?.[d.ref];
+      if (!item) {
+        options.log.error({ generation: result.generation }, 'observe: a result refers to indicators no longer held');
+        continue;
+      }
       buffer.addSighting({
-        indicatorType: d.indicatorType,
-        indicatorValue: d.indicatorValue,
+        indicatorType: item.indicator.type,
+        indicatorValue: item.indicator.value,
         point: d.point,
         client: d.client,
         windowStart: iso(d.window),
@@ -134,8 +146,8 @@ export function createObservePipeline(options: PipelineOptions): ObservePipeline
         lastSeen: iso(d.last),
         count: d.count,
         blockedCount: d.blocked,
-        categories: d.categories,
-        sources: d.sources,
+        categories: item.ref.categories,
+        sources: item.ref.sources,
         input: meta.input,
         detail: d.detail,
         subscriber: null,
@@ -258,6 +270,19 @@ export function createObservePipeline(options: PipelineOptions): ObservePipeline
       await pool.close();
     },
   };
+}
+
+function indicatorTable(generation: number, items: readonly MatcherItem<IndicatorRef>[]): IndicatorTable {
+  const parts: string[] = new Array<string>(items.length);
+  const validUntil = new Float64Array(items.length);
+  const blocks = new Uint8Array(items.length);
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i]!;
+    parts[i] = `${item.indicator.type}\t${item.indicator.value}`;
+    validUntil[i] = item.ref.validUntilMs;
+    blocks[i] = item.ref.mode === 'block' ? 1 : 0;
+  }
+  return { generation, text: parts.join('\n'), validUntil, blocks };
 }
 
 /** The frames packed into one buffer, each after its length (u32 big-endian), for the worker. */

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { LogSink } from '../../log.js';
-import type { BatchJob, BatchResult, FromWorker, IndicatorLoad, ToWorker, WorkerSettings } from './messages.js';
+import type { BatchJob, BatchResult, FromWorker, IndicatorTable, ToWorker, WorkerSettings } from './messages.js';
 
 /** A job as the caller hands it in: the pool numbers it. */
 export type NewJob = BatchJob extends infer J ? (J extends BatchJob ? Omit<J, 'seq'> : never) : never;
@@ -10,8 +10,8 @@ export type WorkerPool<M> = {
   submit(job: NewJob, meta: M, affinity?: number, owned?: boolean): Promise<void>;
   /** Queues the job only if a worker has room now; false means full (a datagram source counts a drop). */
   offer(job: NewJob, meta: M, owned?: boolean): boolean;
-  /** Every worker (re)loads the indicators from the store; later jobs wait for them. */
-  loadIndicators(load: IndicatorLoad): void;
+  /** Every later job is matched against these indicators (each worker builds its matcher from them). */
+  setIndicators(table: IndicatorTable): void;
   /** Resolves when every job submitted so far has had its result delivered. */
   idle(): Promise<void>;
   /** Batches queued or being worked on. */
@@ -39,7 +39,7 @@ type Slot = { worker: Worker; inFlight: Map<number, BatchJob> };
 export function createWorkerPool<M>(options: PoolOptions<M>): WorkerPool<M> {
   let seq = 0;
   let delivered = 0;
-  let indicators: IndicatorLoad | undefined;
+  let indicators: IndicatorTable | undefined;
   let closing = false;
   const metas = new Map<number, { meta: M; job: BatchJob }>();
   const done = new Map<number, BatchResult>();
@@ -54,18 +54,13 @@ export function createWorkerPool<M>(options: PoolOptions<M>): WorkerPool<M> {
     const slot: Slot = { worker, inFlight: new Map() };
     slots[index] = slot;
     post(slot, { type: 'settings', settings: options.settings });
-    if (indicators) post(slot, { type: 'indicators', load: indicators });
+    if (indicators) post(slot, { type: 'indicators', table: indicators });
     worker.on('message', (message: FromWorker) => {
       if (message.type === 'result') finish(slot, message.result);
-      else if (message.type === 'loaded') {
+      else if (message.type === 'built') {
         options.log.info(
           { generation: message.generation, indicators: message.indicators, ms: Math.round(message.ms) },
-          'observe: a worker loaded the indicators',
-        );
-      } else if (message.type === 'load-failed') {
-        options.log.error(
-          { generation: message.generation, error: message.error },
-          'observe: a worker could not load the indicators; it matches with the ones it had',
+          'observe: a worker built its matcher',
         );
       } else {
         options.log.error(
@@ -147,9 +142,9 @@ export function createWorkerPool<M>(options: PoolOptions<M>): WorkerPool<M> {
       dispatch(slot, job, meta, owned);
       return true;
     },
-    loadIndicators(load) {
-      indicators = load;
-      for (const slot of slots) post(slot, { type: 'indicators', load });
+    setIndicators(table) {
+      indicators = table;
+      for (const slot of slots) post(slot, { type: 'indicators', table });
     },
     idle() {
       return metas.size === 0 ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve));

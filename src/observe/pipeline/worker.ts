@@ -4,9 +4,8 @@
 import { isAscii } from 'node:buffer';
 import { parentPort } from 'node:worker_threads';
 import type { Observation, ObservationPoint } from '../../domain/observation.js';
-import { loadIndicatorItems, type IndicatorRef } from '../../match/live.js';
-import { buildMatcher, type Match, type Matcher } from '../../match/matcher.js';
-import { openPostgres, openSqlite, type Store } from '../../store/open.js';
+import type { IndicatorType } from '../../domain/indicator.js';
+import { buildMatcher, type Match, type Matcher, type MatcherItem } from '../../match/matcher.js';
 import { decodeDnstapFrame } from '../dnstap/observation.js';
 import { LINE_FORMATS } from '../formats.js';
 import type { LineContext, LineFormat } from '../line-format.js';
@@ -16,7 +15,7 @@ import type {
   BatchResult,
   FrameBatchJob,
   FromWorker,
-  IndicatorLoad,
+  IndicatorTable,
   LineBatchJob,
   ToWorker,
   WorkerDelta,
@@ -27,23 +26,21 @@ const port = parentPort;
 if (!port) throw new Error('worker.ts runs as a worker thread (see worker-pool.ts)');
 
 let settings: WorkerSettings = { windowMs: 300_000, blockingPoints: [], storeRaw: false };
-let matcher: Matcher<IndicatorRef> = buildMatcher<IndicatorRef>([]);
+let matcher: Matcher<number> = buildMatcher<number>([]);
+let validUntil: Float64Array<ArrayBufferLike> = new Float64Array(0);
+let blocks: Uint8Array<ArrayBufferLike> = new Uint8Array(0);
 let generation = 0;
-let store: Store | undefined;
 const zones = new Map<string, LineContext['localTime']>();
 const parsers = new Map<string, LineFormat>();
 const decoder = new TextDecoder('utf-8', { fatal: false });
 const MAX_PARSERS = 10_000;
 
-// Messages are handled one after another: a batch that arrives while the indicators load waits for them.
-let queue: Promise<void> = Promise.resolve();
-port.on('message', (message: ToWorker) => {
-  queue = queue.then(() => handle(message));
-});
+// Messages are handled in order: a batch that follows new indicators is matched against them.
+port.on('message', handle);
 
-async function handle(message: ToWorker): Promise<void> {
+function handle(message: ToWorker): void {
   if (message.type === 'settings') settings = message.settings;
-  else if (message.type === 'indicators') await load(message.load);
+  else if (message.type === 'indicators') build(message.table);
   else {
     let reply: FromWorker;
     try {
@@ -61,23 +58,23 @@ async function handle(message: ToWorker): Promise<void> {
   }
 }
 
-async function load(request: IndicatorLoad): Promise<void> {
+function build(table: IndicatorTable): void {
   const started = performance.now();
-  try {
-    store ??=
-      request.store.kind === 'sqlite'
-        ? openSqlite(request.store.file)
-        : await openPostgres(request.store.url, request.store.schema, 1);
-    const items = await loadIndicatorItems(store.db);
-    matcher = buildMatcher(items);
-    generation = request.generation;
-    const ms = performance.now() - started;
-    port!.postMessage({ type: 'loaded', generation, indicators: items.length, ms } satisfies FromWorker);
-  } catch (err) {
-    // The previous matcher stays in use; the pool reports the failure.
-    const error = err instanceof Error ? err.message : String(err);
-    port!.postMessage({ type: 'load-failed', generation: request.generation, error } satisfies FromWorker);
+  const items: MatcherItem<number>[] = [];
+  const text = table.text;
+  for (let pos = 0, ref = 0; pos < text.length; ref++) {
+    let nl = text.indexOf('\n', pos);
+    if (nl < 0) nl = text.length;
+    const tab = text.indexOf('\t', pos);
+    items.push({ indicator: { type: text.slice(pos, tab) as IndicatorType, value: text.slice(tab + 1, nl) }, ref });
+    pos = nl + 1;
   }
+  matcher = buildMatcher(items);
+  validUntil = table.validUntil;
+  blocks = table.blocks;
+  generation = table.generation;
+  const ms = performance.now() - started;
+  port!.postMessage({ type: 'built', generation, indicators: items.length, ms } satisfies FromWorker);
 }
 
 /** Sums for one batch: deltas keyed by ref, client, point and window; counts by point and minute. */
@@ -86,7 +83,7 @@ class BatchSums {
   readonly counts = new Map<string, [ObservationPoint, number, number, number, number]>();
   readonly rejects: BatchResult['rejects'] = [];
   readonly raw: Observation[] | null = settings.storeRaw ? [] : null;
-  private readonly matches: Match<IndicatorRef>[] = [];
+  private readonly matches: Match<number>[] = [];
   private readonly now = Date.now();
 
   constructor(private readonly enforced: boolean) {}
@@ -119,13 +116,13 @@ class BatchSums {
   observe(o: Observation): void {
     if (this.raw) this.raw.push(o);
     let matched = 0;
-    for (const { indicator, ref } of matchObservation(o, matcher, this.matches)) {
-      if (ref.validUntilMs <= this.now) continue;
+    for (const { ref } of matchObservation(o, matcher, this.matches)) {
+      if (validUntil[ref]! <= this.now) continue;
       matched = 1;
       const window = o.time - (o.time % settings.windowMs);
-      const key = `${indicator.type}|${indicator.value}|${o.client}|${o.point}|${window}`;
+      const key = `${ref}|${o.client}|${o.point}|${window}`;
       const blocked =
-        (o.blocked ?? (this.enforced && ref.mode === 'block' && settings.blockingPoints.includes(o.point))) ? 1 : 0;
+        (o.blocked ?? (this.enforced && blocks[ref] === 1 && settings.blockingPoints.includes(o.point))) ? 1 : 0;
       const d = this.deltas.get(key);
       if (d) {
         d.count++;
@@ -135,10 +132,7 @@ class BatchSums {
         if (o.detail !== undefined) d.detail = o.detail;
       } else {
         this.deltas.set(key, {
-          indicatorType: indicator.type,
-          indicatorValue: indicator.value,
-          categories: ref.categories,
-          sources: ref.sources,
+          ref,
           point: o.point,
           client: o.client,
           window,
