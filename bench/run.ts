@@ -60,10 +60,23 @@ function rewriteReadme(body: string): void {
   writeFileSync(README, `${readme.slice(0, start + START.length)}\n${body}\n${readme.slice(end)}`);
 }
 
+/** A bench not run this time keeps the figures of its last run (bench/results/<name>.json), if any. */
+function lastOutcome(file: string): Outcome {
+  const name = file.replace(/\.bench\.ts$/, '');
+  const result = existsSync(resultFile(name))
+    ? (JSON.parse(readFileSync(resultFile(name), 'utf8')) as BenchResult)
+    : undefined;
+  return result ? { name, result } : { name, failure: 'was not run (BENCH_ONLY) and has no earlier result' };
+}
+
 const benches = readdirSync(benchDir)
   .filter((f) => f.endsWith('.bench.ts'))
   .sort();
-const outcomes = benches.map(runBench);
+// BENCH_ONLY=observe-replay,dnstap reruns only those; the README keeps the others' last figures.
+const only = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean);
+const outcomes = benches.map((f) =>
+  only.length === 0 || only.includes(f.replace(/\.bench\.ts$/, '')) ? runBench(f) : lastOutcome(f),
+);
 rewriteReadme(section(outcomes));
 process.stdout.write(`\nupdated ${README}\n`);
 if (outcomes.some((o) => o.failure)) process.exitCode = 1;
