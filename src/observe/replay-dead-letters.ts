@@ -4,12 +4,13 @@ import { registerReplayer } from '../deadletter/replay.js';
 import type { IndicatorRef } from '../match/live.js';
 import type { Match, Matcher } from '../match/matcher.js';
 import type { Database } from '../store/schema.js';
-import { writeObservationFlush, type SightingDelta } from '../store/sightings.js';
+import { writeObservationFlush } from '../store/sightings.js';
 import { decodeDnstapFrame } from './dnstap/observation.js';
 import { LINE_FORMATS } from './formats.js';
 import type { LineFormatName } from './line-format.js';
 import { localTimeIn } from './local-time.js';
 import { matchObservation } from './match-observation.js';
+import { sightingOf } from './sighting-of.js';
 
 /**
  * Makes the observation formats' dead letters replayable: after a parser fix, the line (or dnstap
@@ -33,7 +34,7 @@ export function registerObserveReplayers(
     const matches = matchObservation(parsed, await options.matcher(), [] as Match<IndicatorRef>[]);
     if (matches.length > 0)
       await writeObservationFlush(db, {
-        sightings: matches.map((m) => sighting(input, parsed, m, options.windowMs)),
+        sightings: matches.map((m) => sightingOf(input, parsed, m, options.windowMs)),
         counts: [],
         deadLetters: [],
         raw: [],
@@ -48,24 +49,4 @@ export function registerObserveReplayers(
     });
   }
   registerReplayer('dnstap', async (raw, letter) => apply(letter.source, decodeDnstapFrame(raw)));
-}
-
-function sighting(input: string, o: Observation, m: Match<IndicatorRef>, windowMs: number): SightingDelta {
-  const at = new Date(o.time).toISOString();
-  return {
-    indicatorType: m.indicator.type,
-    indicatorValue: m.indicator.value,
-    point: o.point,
-    client: o.client,
-    windowStart: new Date(o.time - (o.time % windowMs)).toISOString(),
-    firstSeen: at,
-    lastSeen: at,
-    count: 1,
-    blockedCount: o.blocked ? 1 : 0,
-    categories: m.ref.categories,
-    sources: m.ref.sources,
-    input,
-    detail: o.detail ?? null,
-    subscriber: null,
-  };
 }

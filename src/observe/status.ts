@@ -39,7 +39,6 @@ export async function observeStatus(
   ]);
   const inputs: InputState[] = [];
   for (const name of names) {
-    const configured = config.observe.inputs.find((i) => i.name === name);
     const position = positions
       .filter((p) => p.input === name)
       .sort((a, b) => b.updatedAt.localeCompare(a.updatedAt))[0];
@@ -62,17 +61,7 @@ export async function observeStatus(
         );
     inputs.push({
       input: name,
-      type: configured?.type ?? (name.startsWith('replay:') ? 'replay' : name === 'sinkhole' ? 'sinkhole' : 'unknown'),
-      format:
-        configured?.type === 'file'
-          ? configured.format
-          : configured?.type === 'dnstap'
-            ? 'dnstap'
-            : name.startsWith('replay:')
-              ? name.slice(7)
-              : configured
-                ? 'syslog'
-                : name,
+      ...kindOf(name, config),
       position: position
         ? { path: position.path, offset: position.offset, line: position.line, updatedAt: position.updatedAt }
         : null,
@@ -82,6 +71,15 @@ export async function observeStatus(
     });
   }
   return { inputs };
+}
+
+/** What an input is and which format it reads: from its config, or from the name a built-in input writes under. */
+function kindOf(name: string, config: Config): { type: string; format: string } {
+  const configured = config.observe.inputs.find((i) => i.name === name);
+  if (configured?.type === 'file') return { type: 'file', format: configured.format };
+  if (configured) return { type: configured.type, format: configured.type };
+  if (name.startsWith('replay:')) return { type: 'replay', format: name.slice('replay:'.length) };
+  return { type: name === 'sinkhole' ? 'sinkhole' : 'unknown', format: name };
 }
 
 function behind(path: string, ino: number, offset: number): number | null {

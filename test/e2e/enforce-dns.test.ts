@@ -9,6 +9,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import Database from 'better-sqlite3';
 import { promisify } from 'node:util';
 import { missingProgram } from '../support/components.js';
 import { freePort, runCli, startServe, type Served } from '../support/serve.js';
@@ -154,6 +155,24 @@ describe('serve as the RPZ primary of a real Unbound, with the sinkhole and the 
     assert.match(stdout, /evil\.test/);
     assert.match(stdout, /0120-000-000/);
     assert.match(stdout, /MZ-[0-9A-Z]{4}-[0-9A-Z]{5}/);
+    // The hit is an observation too: a sinkhole sighting of the listed name, blocked, with the reference.
+    const reference = /MZ-[0-9A-Z]{4}-[0-9A-Z]{5}/.exec(stdout)![0];
+    const until = Date.now() + 10_000;
+    let row: { point: string; count: number; blocked_count: number; detail: string } | undefined;
+    while (!row && Date.now() < until) {
+      const db = new Database(join(cwd, 'data', 'mizugiwa.db'), { readonly: true, timeout: 5000 });
+      try {
+        row = db
+          .prepare(
+            "select point, count, blocked_count, detail from sightings where indicator_value = 'evil.test' and client = '127.0.0.1'",
+          )
+          .get() as typeof row;
+      } finally {
+        db.close();
+      }
+      if (!row) await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.deepEqual(row, { point: 'sinkhole', count: 1, blocked_count: 1, detail: reference });
   });
 
   test('a feed that would remove 90% is held away from Unbound until approved', async () => {

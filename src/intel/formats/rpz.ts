@@ -7,6 +7,7 @@ import type { Format, Rejected } from '../../domain/format.js';
 import type { IndicatorType } from '../../domain/indicator.js';
 import type { ClaimRecord } from '../claim-record.js';
 import { joinLines, readLines, type Line } from './lines.js';
+import { ipv6GroupsText } from '../../net/ipv6-text.js';
 
 export type RpzOptions = {
   /** The zone's apex (`rpz.example.net`), for zones whose owners are absolute and that carry no `$ORIGIN` or SOA. */
@@ -118,30 +119,8 @@ export function rpzIpTrigger(labels: string): { type: IndicatorType; value: stri
     }
   }
   if (prefix < 1 || prefix > 128) return `prefix length ${prefix} is out of range for IPv6 (1–128)`;
-  const ip = ipv6Text(groups);
+  const ip = ipv6GroupsText(groups);
   return prefix === 128 ? { type: 'ipv6', value: ip } : { type: 'cidr', value: `${ip}/${prefix}` };
-}
-
-/** RFC 5952 text of eight groups: lower case, the longest run of two or more zero groups as `::`. */
-function ipv6Text(groups: number[]): string {
-  let bestAt = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8;) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestAt = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestAt === -1) return hex.join(':');
-  return `${hex.slice(0, bestAt).join(':')}::${hex.slice(bestAt + bestLen).join(':')}`;
 }
 
 export function rpzFormat(options: RpzOptions = {}): Format<ClaimRecord> {

@@ -7,6 +7,7 @@ import type { Match, MatcherItem } from '../../match/matcher.js';
 import type { Database } from '../../store/schema.js';
 import type { StoredPosition } from '../../store/sightings.js';
 import { LINE_FORMATS } from '../formats.js';
+import { sightingOf } from '../sighting-of.js';
 import type { LineFormatName } from '../line-format.js';
 import { createInputStats, type InputStats, type InputStatus } from './input-stats.js';
 import type { BatchJob, BatchResult, IndicatorTable, WorkerSettings } from './messages.js';
@@ -214,7 +215,6 @@ export function createObservePipeline(options: PipelineOptions): ObservePipeline
       })();
     },
     matched(input, o, match) {
-      const window = o.time - (o.time % options.windowMs);
       const s = stats.of(input, o.point);
       s.units++;
       s.observed++;
@@ -229,22 +229,7 @@ export function createObservePipeline(options: PipelineOptions): ObservePipeline
         rejected: 0,
         dropped: 0,
       });
-      buffer.addSighting({
-        indicatorType: match.indicator.type,
-        indicatorValue: match.indicator.value,
-        point: o.point,
-        client: o.client,
-        windowStart: iso(window),
-        firstSeen: iso(o.time),
-        lastSeen: iso(o.time),
-        count: 1,
-        blockedCount: o.blocked === false ? 0 : 1,
-        categories: match.ref.categories,
-        sources: match.ref.sources,
-        input,
-        detail: o.detail ?? null,
-        subscriber: null,
-      });
+      buffer.addSighting(sightingOf(input, o, match, options.windowMs));
     },
     dropped(input, point, count) {
       const now = Date.now();
