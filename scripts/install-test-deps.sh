@@ -24,6 +24,10 @@ PACKAGES=(
   dnsperf             # drives real Unbound at its maximum rate in the dnstap benchmark
   logrotate           # rotates logs (create, copytruncate) under the file tailer in its tests
   bsdutils            # logger: sends RFC 3164 and RFC 5424 messages over UDP and TCP to the syslog server
+  freeradius          # writes the detail file the attribution tests tail, from radclient's accounting
+  freeradius-utils    # radclient: sends Start/Interim-Update/Stop to FreeRADIUS and to Mizugiwa's RADIUS server
+  freeradius-postgresql # the stock radacct schema (PostgreSQL) for the radacct import tests and the attribution peer
+  freeradius-mysql    # the stock radacct schema (MySQL/MariaDB) for the radacct import tests
 )
 
 missing=()

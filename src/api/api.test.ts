@@ -239,26 +239,32 @@ describe('HTTP API', () => {
       assert.equal(noPurpose.statusCode, 400);
       const shortPurpose = await t.app.inject({
         method: 'GET',
-        url: '/api/subscribers/C-1001?purpose=x',
+        url: '/api/subscribers/C-1001?purpose=other&reference=x',
         headers: bearer(t.tokens.abuse_desk),
       });
-      assert.equal(shortPurpose.json().code, 'subscriber.purpose_required');
+      assert.equal(shortPurpose.json().code, 'purpose.other_needs_text');
+      const unlisted = await t.app.inject({
+        method: 'GET',
+        url: '/api/subscribers/C-1001?purpose=curiosity',
+        headers: bearer(t.tokens.abuse_desk),
+      });
+      assert.equal(unlisted.statusCode, 400);
 
       const ok = await t.app.inject({
         method: 'GET',
-        url: `/api/subscribers/C-1001?purpose=${encodeURIComponent('case 2026-0042 botnet notice')}`,
+        url: `/api/subscribers/C-1001?purpose=abuse-notice&reference=${encodeURIComponent('case 2026-0042 botnet notice')}`,
         headers: bearer(t.tokens.abuse_desk),
       });
       assert.equal(ok.statusCode, 200);
       assert.equal(ok.json().name, '山田 太郎');
       const [entry] = await listAudit(t.store.db, { limit: 1, action: 'subscriber.read' });
-      assert.equal(entry?.purpose, 'case 2026-0042 botnet notice');
+      assert.equal(entry?.purpose, 'abuse-notice: case 2026-0042 botnet notice');
       assert.equal(entry?.target, 'subscriber:C-1001');
       assert.match(entry!.actor, /^token:\d+:test-abuse_desk$/);
 
       const search = await t.app.inject({
         method: 'GET',
-        url: '/api/subscribers?search=taro&purpose=legal%20request%20LR-7',
+        url: '/api/subscribers?search=taro&purpose=legal-disclosure&reference=LR-7',
         headers: bearer(t.tokens.legal),
       });
       assert.deepEqual(
@@ -267,7 +273,7 @@ describe('HTTP API', () => {
       );
       const missing = await t.app.inject({
         method: 'GET',
-        url: '/api/subscribers/C-9?purpose=case%201234',
+        url: '/api/subscribers/C-9?purpose=abuse-notice&reference=case%201234',
         headers: bearer(t.tokens.legal),
       });
       assert.equal(missing.statusCode, 404);

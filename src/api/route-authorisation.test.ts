@@ -52,6 +52,13 @@ const EXPECTED: Record<string, Permission | 'public'> = {
   'POST /api/enforce/:point/approve': 'system.operate',
   'GET /api/alerts': 'system.read',
   'GET /api/sightings': 'sightings.read',
+  'GET /api/attribution/who': 'attribution.lookup',
+  'GET /api/attribution/status': 'system.read',
+  'POST /api/attribution/imports': 'system.operate',
+  'POST /api/subscribers/import': 'subscriber.write',
+  'GET /api/attribution/holds': 'audit.read',
+  'POST /api/attribution/holds': 'audit.read',
+  'DELETE /api/attribution/holds/:id': 'audit.read',
   'GET /api/observe/status': 'system.read',
 };
 

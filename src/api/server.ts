@@ -26,6 +26,7 @@ import { intelImportRoutes } from './routes/intel-import.js';
 import { intelIndicatorRoutes } from './routes/intel-indicators.js';
 import { intelAllowlistRoutes } from './routes/intel-allowlists.js';
 import { enforceRoutes } from './routes/enforce.js';
+import { attributionRoutes } from './routes/attribution.js';
 import { sightingRoutes } from './routes/sightings.js';
 import { createEnforcer } from '../enforce/service.js';
 
@@ -123,6 +124,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(deadLetterRoutes(deps));
   await app.register(subscriberRoutes(deps));
   await app.register(sightingRoutes(deps));
+  await app.register(attributionRoutes(deps));
   const withEnforcer: AppDeps = deps.enforcer
     ? deps
     : {

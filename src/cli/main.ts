@@ -11,6 +11,7 @@ import { registerDeadLetterCommands } from './dead-letter.js';
 import { registerEnforceCommands } from './enforce.js';
 import { registerIntelCommands } from './intel.js';
 import { registerObserveCommands } from './observe.js';
+import { registerAttributeCommands } from './attribute.js';
 import { registerJobCommands } from './jobs.js';
 import { registerServeCommand } from './serve.js';
 import { registerSubscriberCommands } from './subscriber.js';
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerIntelCommands(program);
   registerEnforceCommands(program);
   registerObserveCommands(program);
+  registerAttributeCommands(program);
   program.commands.forEach((c) => c.exitOverride());
   return program;
 }

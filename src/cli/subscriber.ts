@@ -1,40 +1,79 @@
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
+import { importSubscriberFile } from '../attribute/import-subscribers.js';
+import { startJob } from '../jobs/run.js';
+import { withProgressBar } from './progress.js';
 import { readSubscribers, requireSubscriber, upsertSubscriber } from '../store/subscribers.js';
 import { say, withConfigOption, withStore } from './context.js';
 import { printTable } from './output.js';
-
-const PURPOSE_HELP = 'why you read this (case number, legal request, ticket); required and recorded in the audit trail';
+import { purposeFrom, withPurposeOption } from './purpose-option.js';
 
 export function registerSubscriberCommands(program: Command): void {
   const sub = program
     .command('subscriber')
+    .alias('subscribers')
     .description('subscriber records; every read needs a purpose and is audited (show, search, set)');
 
-  withConfigOption(sub.command('show <id>'))
+  withPurposeOption(withConfigOption(sub.command('show <id>')))
     .description('show one subscriber')
-    .requiredOption('-p, --purpose <text>', PURPOSE_HELP)
     .option('--json', 'as JSON')
-    .action(async (id: string, opts: { purpose: string; json?: boolean; config?: string }) => {
+    .action(async (id: string, opts: { purpose?: string; reference?: string; json?: boolean; config?: string }) => {
       await withStore(opts, async ({ store, audit }) => {
-        const s = await requireSubscriber(store.db, { ...audit, purpose: opts.purpose }, id);
+        const s = await requireSubscriber(store.db, { ...audit, purpose: purposeFrom(opts) }, id);
         if (opts.json) process.stdout.write(`${JSON.stringify(s)}\n`);
         else for (const [k, v] of Object.entries(s)) process.stdout.write(`${k}: ${v ?? '-'}\n`);
       });
     });
 
-  withConfigOption(sub.command('search <text>'))
-    .description('find subscribers by id, name or email')
-    .requiredOption('-p, --purpose <text>', PURPOSE_HELP)
+  withPurposeOption(withConfigOption(sub.command('search <text>')))
+    .description('find subscribers by id, name, kana or email')
     .option('-n, --limit <n>', 'how many', (v) => Number(v), 20)
     .option('--json', 'one JSON object per line')
-    .action(async (text: string, opts: { purpose: string; limit: number; json?: boolean; config?: string }) => {
-      await withStore(opts, async ({ store, audit }) => {
-        const rows = await readSubscribers(
-          store.db,
-          { ...audit, purpose: opts.purpose },
-          { search: text, limit: opts.limit },
+    .action(
+      async (
+        text: string,
+        opts: { purpose?: string; reference?: string; limit: number; json?: boolean; config?: string },
+      ) => {
+        await withStore(opts, async ({ store, audit }) => {
+          const rows = await readSubscribers(
+            store.db,
+            { ...audit, purpose: purposeFrom(opts) },
+            { search: text, limit: opts.limit },
+          );
+          printTable(rows, ['id', 'name', 'email', 'phone', 'contract'], opts.json);
+        });
+      },
+    );
+
+  withConfigOption(sub.command('import <csv>'))
+    .description(
+      'import the billing export (id, name, name_kana, email, phone, postal_address, contract, plan, status, radius_user, mac, circuit_id; Japanese headers too; UTF-8 or Shift_JIS)',
+    )
+    .option('--json', 'print the result as JSON')
+    .action(async (file: string, opts: { json?: boolean; config?: string }) => {
+      if (!existsSync(file)) throw new Error(say(`${file}: no such file`, `${file}: ファイルがありません`));
+      await withStore(opts, async (ctx) => {
+        const job = await startJob(
+          ctx.store.db,
+          { kind: 'subscribers.import', params: { file }, actor: ctx.audit.actor },
+          async (p) => {
+            const bar = withProgressBar(say('importing', '取り込み中'), p);
+            try {
+              return await importSubscriberFile(ctx.store.db, ctx.audit, file, bar.progress);
+            } finally {
+              bar.stop();
+            }
+          },
         );
-        printTable(rows, ['id', 'name', 'email', 'phone', 'contract'], opts.json);
+        const r = await job.result;
+        if (opts.json) process.stdout.write(`${JSON.stringify(r)}\n`);
+        else
+          process.stdout.write(
+            say(
+              `${file}: ${r.imported} subscribers imported, ${r.rejected} rows rejected (see mizugiwa deadletter list --source subscribers), in ${r.seconds.toFixed(1)} s\n`,
+              `${file}: 加入者 ${r.imported} 件を取り込み、${r.rejected} 行を除外しました（mizugiwa deadletter list --source subscribers で確認）、${r.seconds.toFixed(1)} 秒\n`,
+            ),
+          );
       });
     });
 

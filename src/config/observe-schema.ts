@@ -5,7 +5,7 @@ import { parseListen } from './listen.js';
 // The `observe:` section: the inputs Mizugiwa reads (log files it tails, dnstap sockets, a syslog
 // server), how observations become sightings, and what of subscriber traffic may be kept.
 
-const listenAddress = z.string().refine((v) => parseListen(v) !== undefined, {
+export const listenAddress = z.string().refine((v) => parseListen(v) !== undefined, {
   error: (iss) => `expected host:port such as 127.0.0.1:5514 or [::1]:5514, got ${JSON.stringify(iss.input)}`,
 });
 
@@ -19,12 +19,12 @@ const logFormat = z.enum(LINE_FORMAT_NAMES);
  */
 const enforced = z.boolean().default(false);
 
-const inputName = z
+export const inputName = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'expected a short lower-case name such as resolver1 or squid-log');
 
 /** An IANA zone for log stamps written without one; empty: the machine's own zone. */
-const zone = z
+export const zone = z
   .string()
   .default('')
   .refine((v) => v === '' || isTimeZone(v), {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { enforceSchema } from './enforce-schema.js';
 import { intelSchema } from './intel-schema.js';
 import { observeSchema } from './observe-schema.js';
+import { attributeSchema } from './attribute-schema.js';
 import { parseListen } from './listen.js';
 
 export { parseListen };
@@ -79,6 +80,7 @@ export const configSchema = z.strictObject({
   intel: intelSchema,
   enforce: enforceSchema,
   observe: observeSchema,
+  attribute: attributeSchema,
 });
 
 export type Config = z.output<typeof configSchema>;

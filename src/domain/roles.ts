@@ -20,6 +20,11 @@ export const PERMISSIONS = [
    * data under the secrecy of communications, so viewers (dashboards) do not get it.
    */
   'sightings.read',
+  /**
+   * Ask who held an address at a time: answers with subscriber keys (user names, MACs) and the lease
+   * evidence. Contact details need subscriber.read as well.
+   */
+  'attribution.lookup',
   /** Manage users and API tokens. */
   'users.manage',
 ] as const;
@@ -27,9 +32,9 @@ export type Permission = (typeof PERMISSIONS)[number];
 
 const GRANTS: Record<Role, readonly Permission[]> = {
   viewer: ['system.read'],
-  analyst: ['system.read', 'system.operate', 'sightings.read'],
-  abuse_desk: ['system.read', 'subscriber.read', 'sightings.read'],
-  legal: ['system.read', 'subscriber.read', 'audit.read', 'sightings.read'],
+  analyst: ['system.read', 'system.operate', 'sightings.read', 'attribution.lookup'],
+  abuse_desk: ['system.read', 'subscriber.read', 'sightings.read', 'attribution.lookup'],
+  legal: ['system.read', 'subscriber.read', 'audit.read', 'sightings.read', 'attribution.lookup'],
   admin: PERMISSIONS,
 };
 

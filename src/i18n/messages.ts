@@ -19,7 +19,14 @@ const en = {
   'user.last_admin': 'This is the last active admin; add another admin before disabling or demoting it.',
   'token.not_found': 'There is no API token with id {id}.',
   'token.bad_expiry': 'The expiry must be a future time (ISO 8601) or a duration such as 30d or 12h.',
-  'subscriber.purpose_required': 'Reading subscriber data needs a purpose (at least 5 characters), and is recorded.',
+  'purpose.required':
+    'Reading subscriber data needs a purpose, and is recorded: one of abuse-notice, security-incident, legal-disclosure, police-request, customer-request, other.',
+  'purpose.unknown':
+    'That purpose is not on the list: use abuse-notice, security-incident, legal-disclosure, police-request, customer-request or other.',
+  'purpose.other_needs_text': 'The purpose "other" needs a few words saying why (at least 5 characters).',
+  'attribute.bad_address':
+    '"{address}" is not an IP address (write 192.0.2.7, 192.0.2.7:51234, 2001:db8::1 or [2001:db8::1]:443).',
+  'attribute.bad_time': '"{at}" is not a time: write ISO 8601 with a zone, such as 2026-11-24T10:00:00+09:00.',
   'subscriber.not_found': 'There is no subscriber with id "{id}".',
   'deadletter.not_found': 'There is no dead letter with id {id}.',
   'deadletter.no_replayer':
@@ -61,7 +68,15 @@ const ja: Record<MessageKey, string> = {
   'user.last_admin': '有効な管理者はこのユーザーだけです。先に別の管理者を追加してください。',
   'token.not_found': 'ID {id} の API トークンはありません。',
   'token.bad_expiry': '有効期限は未来の日時（ISO 8601）か、30d・12h のような期間で指定してください。',
-  'subscriber.purpose_required': '加入者情報の参照には目的（5 文字以上）の入力が必要で、記録されます。',
+  'purpose.required':
+    '加入者情報の参照には目的の指定が必要で、記録されます（abuse-notice, security-incident, legal-disclosure, police-request, customer-request, other のいずれか）。',
+  'purpose.unknown':
+    'その目的は一覧にありません。abuse-notice, security-incident, legal-disclosure, police-request, customer-request, other のいずれかを指定してください。',
+  'purpose.other_needs_text': '目的「other」には理由を 5 文字以上で書いてください。',
+  'attribute.bad_address':
+    '「{address}」は IP アドレスではありません（192.0.2.7、192.0.2.7:51234、2001:db8::1、[2001:db8::1]:443 の形で書いてください）。',
+  'attribute.bad_time':
+    '「{at}」は日時として読めません。2026-11-24T10:00:00+09:00 のようにタイムゾーン付きの ISO 8601 で書いてください。',
   'subscriber.not_found': 'ID「{id}」の加入者はいません。',
   'deadletter.not_found': 'ID {id} のデッドレターはありません。',
   'deadletter.no_replayer': '形式「{format}」のパーサーが読み込まれていないため、再処理できません。',

@@ -7,6 +7,7 @@ import { deleteFinishedJobs } from '../store/jobs.js';
 import { deleteLongExpiredClaims } from '../intel/claims-store.js';
 import { deleteHitsBefore } from '../enforce/sinkhole/hits.js';
 import { deleteObservationsBefore } from '../store/sightings.js';
+import { leaseHousekeeping } from '../attribute/retention.js';
 
 export type HousekeepingResult = {
   sessions: number;
@@ -17,17 +18,21 @@ export type HousekeepingResult = {
   sightings: number;
   observeCounts: number;
   rawObservations: number;
+  /** Open sessions closed because they expired or went silent. */
+  leasesClosed: number;
+  /** Intervals deleted past retention (legal holds kept). */
+  leasesDeleted: number;
 };
 
 /**
  * The daily clean-up: ended sessions, dead letters past retention, old finished jobs, long-expired
  * claims, sinkhole hits, sightings, observation counts and raw observations past retention (subscriber
- * traffic: kept no longer than needed). The audit
+ * traffic: kept no longer than needed), and lease intervals past retention unless a legal hold keeps them. The audit
  * trail is never pruned.
  */
 export async function housekeeping(
   db: Kysely<Database>,
-  config: Pick<Config, 'deadletter' | 'jobs' | 'intel' | 'observe'> & {
+  config: Pick<Config, 'deadletter' | 'jobs' | 'intel' | 'observe' | 'attribute'> & {
     enforce: { sinkhole: { retention_days: number } };
   },
   now = new Date(),
@@ -38,6 +43,7 @@ export async function housekeeping(
     counts: daysAgo(config.observe.counts_retention_days),
     raw: daysAgo(config.observe.store_raw.retention_days),
   });
+  const leases = await leaseHousekeeping(db, config, now);
   return {
     sessions: await purgeExpiredSessions(db),
     deadLetters: await deleteDeadLetters(db, { receivedBefore: daysAgo(config.deadletter.retention_days) }),
@@ -47,5 +53,7 @@ export async function housekeeping(
     sightings: observed.sightings,
     observeCounts: observed.counts,
     rawObservations: observed.raw,
+    leasesClosed: leases.closed,
+    leasesDeleted: leases.deleted,
   };
 }

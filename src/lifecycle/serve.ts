@@ -17,6 +17,7 @@ import { sourceTasks } from '../intel/schedule.js';
 import { createLiveMatcher } from '../match/live.js';
 import { startEnforcement, type Enforcement } from './enforcement.js';
 import { startObservation, type Observation } from './observation.js';
+import { startAttribution, type Attribution } from './attribution.js';
 
 export type RunningServer = {
   url: string;
@@ -41,6 +42,7 @@ export async function startServer(
   let app: FastifyInstance | undefined;
   let enforcement: Enforcement | undefined;
   let observation: Observation | undefined;
+  let attribution: Attribution | undefined;
   try {
     if (store.sqliteFile) lock = acquireInstanceLock(store.sqliteFile);
     const { applied } = await migrate(store);
@@ -51,6 +53,7 @@ export async function startServer(
     const password = await ensureFirstAdmin(store.db);
     const matcher = await createLiveMatcher(store.db);
     log.info({ indicators: matcher.current.counts }, 'matcher built');
+    attribution = await startAttribution({ db: store.db, config, configDir, log });
     observation = await startObservation({ store, config, configDir, log, matcher });
     enforcement = await startEnforcement({
       db: store.db,
@@ -95,12 +98,14 @@ export async function startServer(
     print(`Mizugiwa is listening on ${url} (web UI, API, docs at ${url}/api/docs) — store: ${store.location}`);
     for (const line of enforcement.describe()) print(line);
     for (const line of observation.describe()) print(line);
+    for (const line of attribution.describe()) print(line);
     log.info({ url, store: store.location }, 'server started');
 
     let stopping: Promise<void> | undefined;
     const running = app;
     const enforcing = enforcement;
     const observing = observation;
+    const attributing = attribution;
     const stop = (reason: string): Promise<void> => {
       stopping ??= (async () => {
         log.info({ reason }, 'stopping');
@@ -111,6 +116,7 @@ export async function startServer(
         await enforcing.stop();
         // After enforcement: the sinkhole hands its last hits to the pipeline before it drains.
         await observing.stop();
+        await attributing.stop();
         const timer = setTimeout(() => {
           log.warn('in-flight requests did not finish in time; closing connections');
           running.server.closeAllConnections();
@@ -128,6 +134,7 @@ export async function startServer(
     scheduler?.stop();
     await enforcement?.stop().catch(() => undefined);
     await observation?.stop().catch(() => undefined);
+    await attribution?.stop().catch(() => undefined);
     await app?.close().catch(() => undefined);
     await store.close().catch(() => undefined);
     lock?.release();

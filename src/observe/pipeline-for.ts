@@ -4,6 +4,8 @@ import type { LogSink } from '../log.js';
 import type { Kysely } from 'kysely';
 import type { LiveMatcher } from '../match/live.js';
 import type { Database } from '../store/schema.js';
+import { sightingAttributor } from '../attribute/sighting-attributor.js';
+import { lookupOptionsFor } from '../attribute/lookup-options.js';
 import { createObservePipeline, type ObservePipeline } from './pipeline/pipeline.js';
 
 /**
@@ -25,6 +27,12 @@ export function pipelineFor(
     flushMs: config.observe.flush_ms,
     storeRaw: config.observe.store_raw.enabled,
     blockingPoints: blockingPoints(config),
+    ...(config.attribute.attribute_sightings && {
+      attribute: sightingAttributor(deps.db, {
+        ...lookupOptionsFor(config),
+        skewMs: config.attribute.skew_seconds * 1000,
+      }),
+    }),
   });
 }
 

@@ -31,7 +31,8 @@ export async function observeStatus(
 ): Promise<{ inputs: InputState[] }> {
   const hour = await countsSince(db, new Date(now - 3_600_000).toISOString());
   const fiveMinutes = await countsSince(db, new Date(now - 300_000).toISOString());
-  const positions = await listPositions(db);
+  // Lease sources keep their file positions in the same table, under `lease:` names: not observation inputs.
+  const positions = (await listPositions(db)).filter((p) => !p.input.startsWith('lease:'));
   const names = new Set<string>([
     ...config.observe.inputs.map((i) => i.name),
     ...hour.map((c) => c.input),

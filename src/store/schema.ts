@@ -21,6 +21,9 @@ export interface Database {
   observePositions: ObservePositionsTable;
   observeCounts: ObserveCountsTable;
   rawObservations: RawObservationsTable;
+  subscriberKeys: SubscriberKeysTable;
+  legalHolds: LegalHoldsTable;
+  leaseCursors: LeaseCursorsTable;
 }
 
 export interface UsersTable {
@@ -120,10 +123,40 @@ export interface SubscribersTable {
   phone: string | null;
   address: string | null;
   contract: string | null;
+  nameKana: string | null;
+  plan: string | null;
+  status: string | null;
+  /** Where the record came from: `csv`, `api`, `http-directory`. */
+  source: string | null;
   createdAt: string;
   updatedAt: string;
 }
 export type SubscriberRow = Selectable<SubscribersTable>;
+
+/** A key a lease source knows a subscriber by (RADIUS user name, MAC, circuit id). */
+export interface SubscriberKeysTable {
+  kind: string;
+  value: string;
+  subscriberId: string;
+}
+
+export interface LegalHoldsTable {
+  id: Generated<number>;
+  /** An address or prefix as leases store it, or a subscriber key. */
+  subject: string;
+  fromAt: string;
+  untilAt: string;
+  reason: string;
+  createdBy: string;
+  createdAt: string;
+  releasedAt: string | null;
+}
+
+export interface LeaseCursorsTable {
+  source: string;
+  cursor: string;
+  updatedAt: string;
+}
 
 export type NewRow<T> = Insertable<T>;
 export type RowUpdate<T> = Updateable<T>;

@@ -118,7 +118,8 @@ async function addCounts(trx: Transaction<Database>, counts: MinuteCount[]): Pro
     .execute();
 }
 
-async function savePosition(trx: Transaction<Database>, p: StoredPosition): Promise<void> {
+/** Stores where reading of a file stands, inside the transaction that applied the lines before it. */
+export async function savePosition(trx: Transaction<Database>, p: StoredPosition): Promise<void> {
   const values = { ...p, updatedAt: new Date().toISOString() };
   await trx
     .insertInto('observePositions')

@@ -198,6 +198,7 @@ for (const kind of await storeKinds()) {
           intel: configSchema.parse({}).intel,
           enforce: configSchema.parse({}).enforce,
           observe: configSchema.parse({}).observe,
+          attribute: configSchema.parse({}).attribute,
         },
         future,
       );
@@ -231,19 +232,19 @@ for (const kind of await storeKinds()) {
         contract: null,
       });
       await assert.rejects(
-        readSubscribers(store.db, { ...system, purpose: '  ' }, { id: 'C-1' }),
-        (e: unknown) => e instanceof UserFacingError && e.key === 'subscriber.purpose_required',
+        readSubscribers(store.db, { ...system, purpose: undefined }, { id: 'C-1' }),
+        (e: unknown) => e instanceof UserFacingError && e.key === 'purpose.required',
       );
       const found = await readSubscribers(
         store.db,
-        { ...system, purpose: 'test of search' },
+        { ...system, purpose: { kind: 'customer-request', text: 'test of search' } },
         { search: '100%', limit: 10 },
       );
       assert.deepEqual(
         found.map((s) => s.id),
         ['C-1'],
       );
-      const all = await readSubscribers(store.db, { ...system, purpose: 'test of search' }, { search: '%', limit: 10 });
+      const all = await readSubscribers(store.db, { ...system, purpose: { kind: 'customer-request', text: 'test of search' } }, { search: '%', limit: 10 });
       assert.deepEqual(
         all.map((s) => s.id),
         ['C-1'],

@@ -104,14 +104,14 @@ describe('mizugiwa CLI', () => {
     assert.equal(cli(['subscriber', 'set', 'C-77', '--name', '佐藤 花子', '--email', 'hanako@example.jp']).code, 0);
     const noPurpose = cli(['subscriber', 'show', 'C-77']);
     assert.notEqual(noPurpose.code, 0);
-    assert.match(noPurpose.stderr, /--purpose/);
-    const shown = cli(['subscriber', 'show', 'C-77', '--purpose', 'abuse case 2026-118', '--json']);
+    assert.match(noPurpose.stderr, /purpose/);
+    const shown = cli(['subscriber', 'show', 'C-77', '--purpose', 'abuse-notice', '--reference', 'case 2026-118', '--json']);
     assert.equal(JSON.parse(shown.stdout).name, '佐藤 花子');
     const [entry] = cli(['audit', 'list', '--action', 'subscriber.read', '--json'])
       .stdout.trim()
       .split('\n')
       .map((l) => JSON.parse(l));
-    assert.equal(entry.purpose, 'abuse case 2026-118');
+    assert.equal(entry.purpose, 'abuse-notice: case 2026-118');
     assert.equal(entry.target, 'subscriber:C-77');
     assert.match(entry.actor, /^cli:/);
   });

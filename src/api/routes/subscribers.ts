@@ -1,5 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { PURPOSE_KINDS } from '../../domain/purpose.js';
+import { purposeOf } from '../purpose.js';
 import { readSubscribers, requireSubscriber, upsertSubscriber } from '../../store/subscribers.js';
 import type { AppDeps } from '../deps.js';
 import { auditContext } from '../context.js';
@@ -11,13 +13,19 @@ const subscriberView = z.object({
   phone: z.string().nullable(),
   address: z.string().nullable(),
   contract: z.string().nullable(),
+  nameKana: z.string().nullable(),
+  plan: z.string().nullable(),
+  status: z.string().nullable(),
+  source: z.string().nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
 
-const purpose = z
-  .string()
-  .describe('Why you read this (case number, legal request, ticket); recorded in the audit trail');
+/** Why the data is read, from the fixed list, and a reference (case number; the reason, for `other`). */
+export const purposeQuery = {
+  purpose: z.enum(PURPOSE_KINDS).describe('Why you read this; recorded in the audit trail'),
+  reference: z.string().max(500).optional().describe('Case number or request id; for "other", the reason in words'),
+};
 
 export const subscriberRoutes =
   (deps: AppDeps): FastifyPluginAsyncZod =>
@@ -32,12 +40,12 @@ export const subscriberRoutes =
           tags: ['subscribers'],
           summary: 'One subscriber record; needs a purpose and is audited',
           params: z.object({ id: z.string() }),
-          querystring: z.object({ purpose }),
+          querystring: z.object(purposeQuery),
           response: { 200: subscriberView },
         },
       },
       async (request) =>
-        requireSubscriber(db, { ...auditContext(request), purpose: request.query.purpose }, request.params.id),
+        requireSubscriber(db, { ...auditContext(request), purpose: purposeOf(request.query) }, request.params.id),
     );
 
     app.get(
@@ -49,7 +57,7 @@ export const subscriberRoutes =
           summary: 'Search subscribers by id, name or email; needs a purpose and is audited',
           querystring: z.object({
             search: z.string().min(2),
-            purpose,
+            ...purposeQuery,
             limit: z.coerce.number().int().min(1).max(200).default(20),
           }),
           response: { 200: z.object({ items: z.array(subscriberView) }) },
@@ -58,7 +66,7 @@ export const subscriberRoutes =
       async (request) => ({
         items: await readSubscribers(
           db,
-          { ...auditContext(request), purpose: request.query.purpose },
+          { ...auditContext(request), purpose: purposeOf(request.query) },
           { search: request.query.search, limit: request.query.limit },
         ),
       }),

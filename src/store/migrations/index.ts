@@ -3,6 +3,7 @@ import { foundation } from './0001-foundation.js';
 import { intel } from './0002-intel.js';
 import { enforce } from './0003-enforce.js';
 import { observe } from './0004-observe.js';
+import { attribute } from './0005-attribute.js';
 
 /** Every migration, in order. Append; never edit one that has shipped. */
-export const MIGRATIONS: readonly Migration[] = [foundation, intel, enforce, observe];
+export const MIGRATIONS: readonly Migration[] = [foundation, intel, enforce, observe, attribute];

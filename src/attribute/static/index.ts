@@ -1,0 +1,1 @@
+export { staticCsv } from './static-csv.js';

@@ -1,0 +1,223 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../../store/schema.js';
+import { coveringKeys, parsePrefix, prefixKey } from '../address-key.js';
+import type { ClosedLease, OpenLease } from '../lease-interval.js';
+import type { LeaseCandidate, LeaseTables } from './lease-store.js';
+
+// The SQLite half of the interval store. Batches travel as one JSON parameter read with json_each, so
+// a flush of ten thousand intervals is one statement, not ten thousand.
+
+const COMMON = [
+  'source',
+  'session',
+  'address',
+  'key',
+  'port_first',
+  'port_last',
+  'inside',
+  'subscriber_key',
+  'key_kind',
+  'nas',
+  'start_ms',
+  'evidence',
+  'detail',
+];
+const OPEN_COLUMNS = [...COMMON, 'last_seen_ms', 'expires_ms', 'interim_s'];
+const CLOSED_COLUMNS = [...COMMON, 'end_ms', 'end_estimated'];
+
+function keyHex(address: string): string {
+  const prefix = parsePrefix(address);
+  if (!prefix) throw new Error(`lease address ${JSON.stringify(address)} is not an IP address or prefix`);
+  return prefixKey(prefix).toString('hex');
+}
+
+function commonValues(l: OpenLease | ClosedLease): unknown[] {
+  return [
+    l.source,
+    l.session,
+    l.address,
+    keyHex(l.address),
+    l.ports?.[0] ?? null,
+    l.ports?.[1] ?? null,
+    l.inside ?? null,
+    l.subscriberKey ?? null,
+    l.keyKind ?? null,
+    l.nas ?? null,
+    l.startMs,
+    l.evidence,
+    l.detail ? JSON.stringify(l.detail) : null,
+  ];
+}
+
+/** `select` list reading the columns back out of json_each rows, the key as a blob. */
+function fromJson(columns: string[]): string {
+  return columns.map((c, i) => (c === 'key' ? `unhex(value ->> ${i})` : `value ->> ${i}`)).join(', ');
+}
+
+const SELECT_COMMON = `source, session, address, port_first, port_last, inside, subscriber_key, key_kind, nas, start_ms, evidence, detail`;
+
+type Row = {
+  source: string;
+  session: string;
+  address: string;
+  port_first: number | null;
+  port_last: number | null;
+  inside: string | null;
+  subscriber_key: string | null;
+  key_kind: string | null;
+  nas: string | null;
+  start_ms: number;
+  evidence: string;
+  detail: string | null;
+  last_seen_ms?: number;
+  expires_ms?: number | null;
+  interim_s?: number | null;
+  end_ms?: number;
+  end_estimated?: number;
+};
+
+function openFromRow(r: Row): OpenLease {
+  return {
+    ...commonFromRow(r),
+    lastSeenMs: Number(r.last_seen_ms),
+    expiresMs: r.expires_ms ?? undefined,
+    interimS: r.interim_s ?? undefined,
+  };
+}
+
+function commonFromRow(r: Row): Omit<OpenLease, 'lastSeenMs'> {
+  return {
+    source: r.source,
+    session: r.session,
+    address: r.address,
+    ports: r.port_first === null ? undefined : [r.port_first, r.port_last ?? r.port_first],
+    inside: r.inside ?? undefined,
+    subscriberKey: r.subscriber_key ?? undefined,
+    keyKind: r.key_kind ?? undefined,
+    nas: r.nas ?? undefined,
+    startMs: Number(r.start_ms),
+    evidence: r.evidence,
+    detail: r.detail ? (JSON.parse(r.detail) as Record<string, string>) : undefined,
+  };
+}
+
+const raw = (db: Kysely<Database>) => db.withoutPlugins();
+
+export const sqliteLeases: LeaseTables = {
+  async loadOpen(trx, source, sessions, nases) {
+    if (sessions.length === 0 && nases.length === 0) return [];
+    const { rows } = await sql<Row>`
+      select ${sql.raw(SELECT_COMMON)}, last_seen_ms, expires_ms, interim_s from open_leases
+      where source = ${source} and (session in (select value from json_each(${JSON.stringify(sessions)}))
+        or nas in (select value from json_each(${JSON.stringify(nases)})))`.execute(raw(trx));
+    return rows.map(openFromRow);
+  },
+
+  async writeOpen(trx, rows) {
+    if (rows.length === 0) return;
+    const json = JSON.stringify(
+      rows.map((l) => [...commonValues(l), l.lastSeenMs, l.expiresMs ?? null, l.interimS ?? null]),
+    );
+    const updates = OPEN_COLUMNS.filter((c) => c !== 'source' && c !== 'session')
+      .map((c) => `${c} = excluded.${c}`)
+      .join(', ');
+    await sql`insert into open_leases (${sql.raw(OPEN_COLUMNS.join(', '))})
+      select ${sql.raw(fromJson(OPEN_COLUMNS))} from json_each(${json}) where true
+      on conflict (source, session) do update set ${sql.raw(updates)}`.execute(raw(trx));
+    await recordLengths(trx, rows);
+  },
+
+  async deleteOpen(trx, source, sessions) {
+    if (sessions.length === 0) return;
+    await sql`delete from open_leases where source = ${source}
+      and session in (select value from json_each(${JSON.stringify(sessions)}))`.execute(raw(trx));
+  },
+
+  async appendClosed(trx, rows) {
+    if (rows.length === 0) return;
+    const json = JSON.stringify(rows.map((l) => [...commonValues(l), l.endMs, l.endEstimated ? 1 : 0]));
+    await sql`insert into leases (${sql.raw(CLOSED_COLUMNS.join(', '))})
+      select ${sql.raw(fromJson(CLOSED_COLUMNS))} from json_each(${json})`.execute(raw(trx));
+    await recordLengths(trx, rows);
+  },
+
+  async candidates(db, query) {
+    const address = parsePrefix(query.address);
+    if (!address) return [];
+    const lengths = (await sql<{ length: number }>`select length from lease_prefix_lengths`.execute(raw(db))).rows.map(
+      (r) => r.length,
+    );
+    const keys = JSON.stringify(coveringKeys(address, lengths).map((k) => k.toString('hex')));
+    const port =
+      query.port === undefined
+        ? sql``
+        : sql`and (port_first is null or ${query.port} between port_first and port_last)`;
+    const closed = await sql<Row>`
+      select ${sql.raw(SELECT_COMMON)}, end_ms, end_estimated from leases
+      where key in (select unhex(value) from json_each(${keys}))
+        and end_ms >= ${query.fromMs} and start_ms <= ${query.toMs} ${port}`.execute(raw(db));
+    const open = await sql<Row>`
+      select ${sql.raw(SELECT_COMMON)}, last_seen_ms, expires_ms, interim_s from open_leases
+      where key in (select unhex(value) from json_each(${keys})) and start_ms <= ${query.toMs} ${port}`.execute(
+      raw(db),
+    );
+    return [
+      ...closed.rows.map((r): LeaseCandidate => ({
+        open: false,
+        ...commonFromRow(r),
+        endMs: Number(r.end_ms),
+        endEstimated: r.end_estimated === 1,
+      })),
+      ...open.rows.map((r): LeaseCandidate => ({ open: true, ...openFromRow(r) })),
+    ];
+  },
+
+  async dueOpen(trx, nowMs, staleIntervals, limit) {
+    const { rows } = await sql<Row>`
+      select ${sql.raw(SELECT_COMMON)}, last_seen_ms, expires_ms, interim_s from open_leases
+      where (expires_ms is not null and expires_ms < ${nowMs})
+        or (expires_ms is null and interim_s > 0 and last_seen_ms + ${staleIntervals} * interim_s * 1000 < ${nowMs})
+      limit ${limit}`.execute(raw(trx));
+    return rows.map(openFromRow);
+  },
+
+  async deleteEnded(db, source, beforeMs, holds) {
+    const held = JSON.stringify(holds.map((h) => [h.subject, h.fromMs, h.untilMs]));
+    const bySource = source === undefined ? sql`` : sql`and source = ${source}`;
+    const result = await sql`
+      delete from leases where end_ms < ${beforeMs} ${bySource}
+        and not exists (select 1 from json_each(${held}) h
+          where (h.value ->> 0 = leases.address or h.value ->> 0 = leases.subscriber_key or h.value ->> 0 = leases.inside)
+            and leases.start_ms <= h.value ->> 2 and leases.end_ms >= h.value ->> 1)`.execute(raw(db));
+    return Number(result.numAffectedRows ?? 0);
+  },
+
+  async any(db) {
+    const { rows } = await sql<{
+      found: number | boolean;
+    }>`select (exists (select 1 from leases) or exists (select 1 from open_leases)) as found`.execute(raw(db));
+    return rows[0]?.found === true || rows[0]?.found === 1;
+  },
+
+  async counts(db) {
+    const { rows } = await sql<{ source: string; open: number; closed: number; last_end: number | null }>`
+      select source, sum(open) as open, sum(closed) as closed, max(last_end) as last_end from (
+        select source, count(*) as open, 0 as closed, null as last_end from open_leases group by source
+        union all
+        select source, 0, count(*), max(end_ms) from leases group by source
+      ) group by source order by source`.execute(raw(db));
+    return rows.map((r) => ({
+      source: r.source,
+      open: Number(r.open),
+      closed: Number(r.closed),
+      lastEndMs: r.last_end === null ? null : Number(r.last_end),
+    }));
+  },
+};
+
+async function recordLengths(trx: Kysely<Database>, rows: (OpenLease | ClosedLease)[]): Promise<void> {
+  const lengths = new Set<number>();
+  for (const l of rows) lengths.add(parsePrefix(l.address)!.length);
+  await sql`insert or ignore into lease_prefix_lengths (length)
+    select value from json_each(${JSON.stringify([...lengths])})`.execute(raw(trx));
+}
