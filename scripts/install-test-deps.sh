@@ -28,6 +28,10 @@ PACKAGES=(
   freeradius-utils    # radclient: sends Start/Interim-Update/Stop to FreeRADIUS and to Mizugiwa's RADIUS server
   freeradius-postgresql # the stock radacct schema (PostgreSQL) for the radacct import tests and the attribution peer
   freeradius-mysql    # the stock radacct schema (MySQL/MariaDB) for the radacct import tests
+  kea-dhcp4-server    # Kea gives a client in a network namespace a lease; its memfile CSV is ingested
+  isc-dhcp-server     # ISC dhcpd, whose dhcpd.leases journal is ingested
+  isc-dhcp-client     # dhclient: the DHCP client inside the test namespaces
+  dnsmasq-base        # dnsmasq (without the DNS service): its lease file and --dhcp-script events
 )
 
 missing=()

@@ -244,7 +244,11 @@ for (const kind of await storeKinds()) {
         found.map((s) => s.id),
         ['C-1'],
       );
-      const all = await readSubscribers(store.db, { ...system, purpose: { kind: 'customer-request', text: 'test of search' } }, { search: '%', limit: 10 });
+      const all = await readSubscribers(
+        store.db,
+        { ...system, purpose: { kind: 'customer-request', text: 'test of search' } },
+        { search: '%', limit: 10 },
+      );
       assert.deepEqual(
         all.map((s) => s.id),
         ['C-1'],

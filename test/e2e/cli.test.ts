@@ -105,7 +105,16 @@ describe('mizugiwa CLI', () => {
     const noPurpose = cli(['subscriber', 'show', 'C-77']);
     assert.notEqual(noPurpose.code, 0);
     assert.match(noPurpose.stderr, /purpose/);
-    const shown = cli(['subscriber', 'show', 'C-77', '--purpose', 'abuse-notice', '--reference', 'case 2026-118', '--json']);
+    const shown = cli([
+      'subscriber',
+      'show',
+      'C-77',
+      '--purpose',
+      'abuse-notice',
+      '--reference',
+      'case 2026-118',
+      '--json',
+    ]);
     assert.equal(JSON.parse(shown.stdout).name, '佐藤 花子');
     const [entry] = cli(['audit', 'list', '--action', 'subscriber.read', '--json'])
       .stdout.trim()

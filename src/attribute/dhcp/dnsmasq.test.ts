@@ -45,6 +45,17 @@ test('the lease file is a snapshot: each lease held at the time it was taken, un
   ]);
 });
 
+test('a host name dnsmasq does not know is written *', () => {
+  const events = readEvents(dnsmasq, fixtureLines('dnsmasq-2.90-second-client.leases'));
+  assert.deepEqual(
+    events.map((e) => [e.address, e.subscriberKey, e.detail]),
+    [
+      ['10.250.1.135', '02:00:00:fa:01:02', { hostname: 'mzg-client-2', 'client-id': '01:02:00:00:fa:01:02' }],
+      ['fd00:250:1::11a', '00:01:00:01:32:98:e1:18:02:00:00:fa:01:02', { iaid: '16384258' }],
+    ],
+  );
+});
+
 test('a lease that had expired when the snapshot was taken ended at its expiry', () => {
   const events = readEvents(dnsmasq, fixtureLines('dnsmasq-2.90.leases'), { ...ctx, now: t('2026-11-25T00:10:00Z') });
   assert.deepEqual(
@@ -194,11 +205,18 @@ test('what is wrong is said', () => {
   );
   assert.match(rejectionOf(dnsmasq, ['1795564618 add 02:00:00:fa:00:01 10.0.0.1 - expires=later']), /whole seconds/);
   assert.match(rejectionOf(dnsmasq, ['duid']), /one DUID/);
+  assert.match(
+    rejectionOf(dnsmasq, ['1795564618 toString 02:00:00:fa:00:01 10.0.0.1 -']),
+    /"02:00:00:fa:00:01" is not an IP address/,
+  );
+  // A script line with no name=value pairs is still a script line.
+  assert.equal(readEvents(dnsmasq, ['1795564618 del 02:00:00:fa:00:01 10.0.0.1 -'])[0]!.action, 'stop');
 });
 
 test('damaged lines never throw and never give a malformed record', () => {
   const lines = [
     ...fixtureLines('dnsmasq-2.90.leases'),
+    ...fixtureLines('dnsmasq-2.90-second-client.leases'),
     ...fixtureLines('dnsmasq-2.90-events.log'),
     ...fixtureLines('dnsmasq-2.90-relayed-events.log'),
     ...fixtureLines('dnsmasq-hand-made.leases'),

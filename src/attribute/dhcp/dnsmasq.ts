@@ -40,7 +40,7 @@ export const dnsmasq: LeaseFormat = {
         const reject = (reason: string) => [rejectedLine(reason, line, raw)];
         if (fields[0] === 'duid')
           return fields.length === 2 ? [] : reject('the server "duid" line should have one DUID');
-        if (fields.length > 5 && fields[1]! in ACTIONS) return readEvent(fields, line, reject);
+        if (fields.length >= 5 && Object.hasOwn(ACTIONS, fields[1]!)) return readEvent(fields, line, reject);
         if (fields.length === 5) return readLeaseLine(fields, line, ctx, reject);
         return reject(
           'neither a dnsmasq lease line (expiry MAC address hostname client-id) nor a line of ' +

@@ -61,11 +61,10 @@ class Cursor {
     this.at += literal.length;
     return true;
   }
-  /** Consumes and returns the match of `pattern` (anchored here), if any. */
+  /** Consumes and returns the match of `pattern` (sticky: it must match right here), if any. */
   match(pattern: RegExp): RegExpExecArray | undefined {
-    const sticky = new RegExp(pattern.source, 'y');
-    sticky.lastIndex = this.at;
-    const m = sticky.exec(this.text);
+    pattern.lastIndex = this.at;
+    const m = pattern.exec(this.text);
     if (m === null) return undefined;
     this.at += m[0].length;
     return m;
@@ -75,7 +74,7 @@ class Cursor {
    * are printable: the text is exactly as long as the bytes.
    */
   identifier(): number[] | undefined {
-    const m = this.match(/[0-9a-fA-F:]+/);
+    const m = this.match(/[0-9a-fA-F:]+/y);
     const bytes = m === undefined ? undefined : m[0].includes(':') ? hexBytes(m[0]) : hexRunBytes(m[0]);
     if (bytes === undefined) return undefined;
     const printed = ` (${String.fromCharCode(...bytes)})`;
@@ -86,23 +85,23 @@ class Cursor {
 
 export function readLegalEntry(message: string): LegalEntry | string {
   const c = new Cursor(message);
-  const lease = c.match(/(Address|Prefix): ?(\S+) has been (assigned|renewed|released) /);
+  const lease = c.match(/(Address|Prefix): ?(\S+) has been (assigned|renewed|released) /y);
   if (lease !== undefined) return readLease(c, lease[1] === 'Prefix', lease[2]!, lease[3] as 'assigned');
-  const issuer = c.match(/(Administrator|HA partner) /)?.[1];
+  const issuer = c.match(/(Administrator|HA partner) /y)?.[1];
   if (issuer === undefined)
     return 'not an entry of the forensic log default format (Address:, Prefix:, Administrator, HA partner); lines of a custom request-parser-format or response-parser-format cannot be read';
-  const command = c.match(/(added a lease of|updated information on the lease of) (address|prefix): (\S+) to /);
+  const command = c.match(/(added a lease of|updated information on the lease of) (address|prefix): (\S+) to /y);
   if (command !== undefined) {
     const verb = command[1]!.startsWith('added') ? 'added' : 'updated';
     return readLease(c, command[2] === 'prefix', command[3]!, verb, issuer);
   }
-  const byAddress = c.match(/deleted the lease for address: (\S+)$/);
+  const byAddress = c.match(/deleted the lease for address: (\S+)$/y);
   if (byAddress !== undefined) {
     const address = canonicalAddress(byAddress[1]!) ?? canonicalPrefix(byAddress[1]!);
     if (address === undefined) return `"${byAddress[1]}" is not an address`;
     return { kind: 'delete-address', issuer, address };
   }
-  const byDevice = c.match(/deleted a lease for a device identified by: (\S+) of (\S+)$/);
+  const byDevice = c.match(/deleted a lease for a device identified by: (\S+) of (\S+)$/y);
   if (byDevice !== undefined) {
     const id = canonicalHex(byDevice[2]!);
     if (id === undefined) return `the identifier "${byDevice[2]}" is not colon-separated hex`;
@@ -151,7 +150,7 @@ function readLease(
       const hw = hardware(c, !command);
       if (hw === undefined) return 'the hardware address is not "hwtype=N xx:xx:…"';
       Object.assign(device, hw);
-      const source = c.match(/ \(from ([^)]*)\)/);
+      const source = c.match(/ \(from ([^)]*)\)/y);
       if (source !== undefined) device.hwSource = source[1];
     }
   } else {
@@ -173,9 +172,9 @@ function readLease(
 
 /** `hwtype=1 08:00:2b:02:3f:4e` (an administrator's command gives the bare hex). */
 function hardware(c: Cursor, withType: boolean): Pick<LegalDevice, 'mac' | 'hwtype'> | undefined {
-  const type = c.match(/hwtype=(\d+) ?/);
+  const type = c.match(/hwtype=(\d+) ?/y);
   if (withType && type === undefined) return undefined;
-  const hex = c.match(/[0-9a-fA-F]{1,2}(?::[0-9a-fA-F]{1,2})*/);
+  const hex = c.match(/[0-9a-fA-F]{1,2}(?::[0-9a-fA-F]{1,2})*/y);
   const out: Pick<LegalDevice, 'mac' | 'hwtype'> = {};
   if (type !== undefined && type[1] !== '1') out.hwtype = type[1]!;
   if (hex !== undefined) out.mac = canonicalHex(hex[0]);
@@ -184,9 +183,9 @@ function hardware(c: Cursor, withType: boolean): Pick<LegalDevice, 'mac' | 'hwty
 
 function duration(c: Cursor): number | 'infinite' | undefined {
   if (c.take('infinite duration')) return 'infinite';
-  const m = c.match(/(?:(\d+) days? )?(\d+) hrs? (\d+) mins? (\d+) secs?/);
+  const m = c.match(/(?:(\d+) days? )?(\d+) hrs? (\d+) mins? (\d+) secs?/y);
   if (m !== undefined) return Number(m[1] ?? 0) * 86_400 + Number(m[2]) * 3_600 + Number(m[3]) * 60 + Number(m[4]);
-  const plain = c.match(/(\d+) seconds/);
+  const plain = c.match(/(\d+) seconds/y);
   return plain === undefined ? undefined : Number(plain[1]);
 }
 
@@ -202,14 +201,14 @@ const AGENT_IDS: Record<string, keyof LegalRelay> = {
 /** ` connected via relay at address: …[ for client on link address: …, hop count: N][, identified by …]`. */
 function readRelay(c: Cursor): LegalRelay | string {
   const relay: LegalRelay = {};
-  const via = c.match(/ connected via relay at address: ([^\s,]+)/);
+  const via = c.match(/ connected via relay at address: ([^\s,]+)/y);
   if (via === undefined) return relay;
   relay.relay = canonicalAddress(via[1]!) ?? via[1]!;
-  const link = c.match(/ for client on link address: ([^\s,]+), hop count: \d+/);
+  const link = c.match(/ for client on link address: ([^\s,]+), hop count: \d+/y);
   if (link !== undefined) relay.link = canonicalAddress(link[1]!) ?? link[1]!;
   if (c.take(', identified by ')) {
     do {
-      const name = c.match(/(circuit-id|circuit id|remote-id|remote id|subscriber-id|subscriber id): /);
+      const name = c.match(/(circuit-id|circuit id|remote-id|remote id|subscriber-id|subscriber id): /y);
       const bytes = name === undefined ? undefined : c.identifier();
       if (name === undefined || bytes === undefined) return 'the relay agent ids after "identified by" cannot be read';
       relay[AGENT_IDS[name[1]!]!] = agentIdText(bytes);
