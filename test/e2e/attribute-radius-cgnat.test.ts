@@ -119,7 +119,7 @@ describe('attribution from FreeRADIUS and radclient', { skip }, () => {
 
     for (const source of ['radius-detail', 'radius-direct']) {
       await eventually(`${source} has the closed session`, async () =>
-        (await who(source, '100.64.0.5', T0 + 900)).length === 1 ? true : 'not yet',
+        (await who(source, '100.64.0.5', T0 + 900))[0]?.links[0]?.end ? true : 'not yet',
       );
       assert.deepEqual(await who(source, '100.64.0.5', T0 - 600), [], `${source}: before the Start`);
       const during = await who(source, '100.64.0.5', T0 + 900);

@@ -21,7 +21,10 @@ describe('mizugiwa CLI', () => {
     const names = buildProgram().commands.map((c) => c.name());
     assert.ok(names.length >= 9);
     for (const name of names) {
-      const line = stdout.split('\n').find((l) => l.trimStart().startsWith(`${name} `));
+      // A command with an alias is listed as `name|alias`.
+      const line = stdout
+        .split('\n')
+        .find((l) => l.trimStart().startsWith(`${name} `) || l.trimStart().startsWith(`${name}|`));
       assert.ok(line, `--help does not list ${name}`);
       assert.ok(line.replace(name, '').trim().length > 10, `${name} has no description in --help`);
     }
