@@ -22,6 +22,7 @@ const COMMON = [
   'evidence',
   'detail',
 ];
+const KEY_COLUMN = COMMON.indexOf('key');
 const OPEN_COLUMNS = [...COMMON, 'last_seen_ms', 'expires_ms', 'interim_s'];
 const CLOSED_COLUMNS = [...COMMON, 'end_ms', 'end_estimated'];
 
@@ -115,8 +116,9 @@ export const sqliteLeases: LeaseTables = {
 
   async writeOpen(trx, rows) {
     if (rows.length === 0) return;
+    const common = rows.map(commonValues);
     const json = JSON.stringify(
-      rows.map((l) => [...commonValues(l), l.lastSeenMs, l.expiresMs ?? null, l.interimS ?? null]),
+      rows.map((l, i) => [...common[i]!, l.lastSeenMs, l.expiresMs ?? null, l.interimS ?? null]),
     );
     const updates = OPEN_COLUMNS.filter((c) => c !== 'source' && c !== 'session')
       .map((c) => `${c} = excluded.${c}`)
@@ -124,7 +126,7 @@ export const sqliteLeases: LeaseTables = {
     await sql`insert into open_leases (${sql.raw(OPEN_COLUMNS.join(', '))})
       select ${sql.raw(fromJson(OPEN_COLUMNS))} from json_each(${json}) where true
       on conflict (source, session) do update set ${sql.raw(updates)}`.execute(raw(trx));
-    await recordLengths(trx, rows);
+    await recordLengths(trx, common);
   },
 
   async deleteOpen(trx, source, sessions) {
@@ -135,10 +137,11 @@ export const sqliteLeases: LeaseTables = {
 
   async appendClosed(trx, rows) {
     if (rows.length === 0) return;
-    const json = JSON.stringify(rows.map((l) => [...commonValues(l), l.endMs, l.endEstimated ? 1 : 0]));
+    const common = rows.map(commonValues);
+    const json = JSON.stringify(rows.map((l, i) => [...common[i]!, l.endMs, l.endEstimated ? 1 : 0]));
     await sql`insert into leases (${sql.raw(CLOSED_COLUMNS.join(', '))})
       select ${sql.raw(fromJson(CLOSED_COLUMNS))} from json_each(${json})`.execute(raw(trx));
-    await recordLengths(trx, rows);
+    await recordLengths(trx, common);
   },
 
   async candidates(db, query) {
@@ -215,9 +218,10 @@ export const sqliteLeases: LeaseTables = {
   },
 };
 
-async function recordLengths(trx: Kysely<Database>, rows: (OpenLease | ClosedLease)[]): Promise<void> {
+/** Notes the prefix lengths of rows just written, read off their keys (whose first byte is the length). */
+async function recordLengths(trx: Kysely<Database>, common: unknown[][]): Promise<void> {
   const lengths = new Set<number>();
-  for (const l of rows) lengths.add(parsePrefix(l.address)!.length);
+  for (const values of common) lengths.add(parseInt((values[KEY_COLUMN] as string).slice(0, 2), 16));
   await sql`insert or ignore into lease_prefix_lengths (length)
     select value from json_each(${JSON.stringify([...lengths])})`.execute(raw(trx));
 }
