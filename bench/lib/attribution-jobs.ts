@@ -40,6 +40,8 @@ export type IngestOutcome = {
   sizeBytes: number;
   /** PostgreSQL: open_leases alone, with its indexes (every interval passes through it: insert, then delete). */
   openSizeBytes?: number;
+  /** PostgreSQL with autovacuum off: how many times the run vacuumed open_leases in its place (untimed). */
+  vacuums: number;
   maxRssKiB: number;
   lookupsSha256: string;
 };

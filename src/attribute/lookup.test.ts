@@ -244,5 +244,35 @@ for (const kind of await storeKinds()) {
       assert.deepEqual(await keysAt(store, '10.12.0.1', T - 399.5 * 86_400_000), ['held@isp']);
       assert.deepEqual(await keysAt(store, '10.12.0.2', T - 399.5 * 86_400_000), []);
     });
+
+    test('a long history of one address: intervals of every length are found, edges included, and only they', async () => {
+      // Durations across span-class boundaries (2^s seconds exactly, and a millisecond either side), so
+      // that the class written and the range a look-up probes must agree to the millisecond.
+      const durations = [0, 1, 999, 1000, 1001];
+      for (let s = 1; s <= 21; s += 4) durations.push(2 ** s * 1000 - 1, 2 ** s * 1000, 2 ** s * 1000 + 1);
+      const gap = 10_000; // more than twice the skew: no look-up sees a neighbour
+      const base = T + 400 * 86_400_000;
+      const events: LeaseEvent[] = [];
+      const intervals: { user: string; start: number; end: number }[] = [];
+      let at = base;
+      for (const [i, d] of durations.entries()) {
+        const user = `u${i}`;
+        intervals.push({ user, start: at, end: at + d });
+        const common = { session: `hist/${i}`, address: '10.99.0.1', subscriberKey: user, evidence: `line ${i}` };
+        events.push({ ...common, action: 'start', at }, { ...common, action: 'stop', at: at + d });
+        at += d + gap;
+      }
+      await applyLeaseRecords(store.db, 'history', events, { format: 'freeradius-detail' });
+      const now = at + 86_400_000;
+      for (const { user, start, end } of intervals) {
+        for (const t of [start, Math.floor((start + end) / 2), Math.max(start, end - 1)])
+          assert.deepEqual(
+            await keysAt(store, '10.99.0.1', t, undefined, now),
+            [user],
+            `${user} at ${t - start} ms in`,
+          );
+        assert.deepEqual(await keysAt(store, '10.99.0.1', end + gap / 2, undefined, now), [], `after ${user}`);
+      }
+    });
   });
 }

@@ -89,14 +89,16 @@ async function follow(
   skew: number,
   options: LookupOptions,
   depth: number,
+  prefetched?: LeaseCandidate[],
 ): Promise<Attribution[]> {
   const nowMs = options.nowMs ?? Date.now();
   const staleIntervals = options.staleIntervals ?? DEFAULT_STALE_INTERVALS;
-  const rows = await leaseTables(db).candidates(db, { address, port, fromMs: atMs - skew, toMs: atMs + skew });
-  const links: { link: AttributionLink; confidence: number; notes: AttributionNote[] }[] = [];
+  const rows =
+    prefetched ?? (await leaseTables(db).candidates(db, { address, port, fromMs: atMs - skew, toMs: atMs + skew }));
+  const links: { link: AttributionLink; confidence: number; notes: AttributionNote[]; inner?: LeaseCandidate[] }[] = [];
   for (const row of rows) {
     const judged = judge(row, atMs, skew, nowMs, staleIntervals);
-    if (judged) links.push(judged);
+    if (judged) links.push({ ...judged, inner: row.inner });
   }
   for (const m of options.deterministicNat?.(address, port, atMs) ?? []) {
     links.push({
@@ -117,7 +119,7 @@ async function follow(
   }
   const blocks = links.filter((l) => l.link.inside !== undefined).length;
   const result: Attribution[] = [];
-  for (const { link, confidence, notes } of links) {
+  for (const { link, confidence, notes, inner: innerRows } of links) {
     if (link.inside === undefined) {
       result.push({ subscriberKey: link.subscriberKey, keyKind: link.keyKind, links: [link], confidence, notes });
       continue;
@@ -128,7 +130,8 @@ async function follow(
       cgnatNotes.push('port-unknown');
       cgnatConfidence -= 40;
     }
-    const inner = depth + 1 < MAX_CHAIN ? await follow(db, link.inside, undefined, atMs, skew, options, depth + 1) : [];
+    const inner =
+      depth + 1 < MAX_CHAIN ? await follow(db, link.inside, undefined, atMs, skew, options, depth + 1, innerRows) : [];
     if (inner.length === 0) {
       result.push({
         links: [link],

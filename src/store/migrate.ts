@@ -6,8 +6,11 @@ import { migrationContext } from './migrations/dialect.js';
 
 export type MigrationReport = { applied: string[]; current: string | undefined };
 
-/** Brings the schema up to date. Safe to run at every start and from several processes. */
-export async function migrate(store: Store): Promise<MigrationReport> {
+/**
+ * Brings the schema up to date (or, for an upgrade test, up to the migration named `upTo`). Safe to run
+ * at every start and from several processes.
+ */
+export async function migrate(store: Store, upTo?: string): Promise<MigrationReport> {
   const db = store.db as unknown as Kysely<unknown>;
   const migrator = new Migrator({
     db,
@@ -26,7 +29,7 @@ export async function migrate(store: Store): Promise<MigrationReport> {
     // Without it Kysely looks for its tables in every schema and may find another instance's.
     ...(store.schema ? { migrationTableSchema: store.schema } : {}),
   });
-  const result: MigrationResultSet = await migrator.migrateToLatest();
+  const result: MigrationResultSet = upTo ? await migrator.migrateTo(upTo) : await migrator.migrateToLatest();
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error');
     const cause = result.error instanceof Error ? result.error.message : String(result.error);
@@ -40,5 +43,5 @@ export async function migrate(store: Store): Promise<MigrationReport> {
       { action: 'db.migrate', detail: { applied } },
     );
   }
-  return { applied, current: MIGRATIONS[MIGRATIONS.length - 1]?.name };
+  return { applied, current: upTo ?? MIGRATIONS[MIGRATIONS.length - 1]?.name };
 }

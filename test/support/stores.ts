@@ -11,11 +11,11 @@ export const TEST_PG_URL = process.env.MIZUGIWA_TEST_PG_URL ?? 'postgres://postg
 
 export type TestStore = Store & { dispose(): Promise<void> };
 
-/** A migrated SQLite store in a fresh temp dir. */
-export async function sqliteStore(): Promise<TestStore> {
+/** A migrated SQLite store in a fresh temp dir (migrated only up to `upTo` when given). */
+export async function sqliteStore(upTo?: string): Promise<TestStore> {
   const dir = mkdtempSync(join(tmpdir(), 'mizugiwa-test-'));
   const store = openSqlite(join(dir, 'mizugiwa.db'));
-  await migrate(store);
+  await migrate(store, upTo);
   return {
     ...store,
     async dispose() {
@@ -26,10 +26,10 @@ export async function sqliteStore(): Promise<TestStore> {
 }
 
 /** A migrated PostgreSQL store in a schema of its own, so concurrent runs never collide. */
-export async function postgresStore(): Promise<TestStore> {
+export async function postgresStore(upTo?: string): Promise<TestStore> {
   const schema = `mz_test_${randomBytes(6).toString('hex')}`;
   const store = await openPostgres(TEST_PG_URL, schema, 5);
-  await migrate(store);
+  await migrate(store, upTo);
   return {
     ...store,
     async dispose() {
@@ -64,7 +64,11 @@ export function postgresReachable(): Promise<boolean> {
   return pgReachable;
 }
 
-export type StoreKind = { name: 'sqlite' | 'postgres'; open(): Promise<TestStore>; skip: string | false };
+export type StoreKind = {
+  name: 'sqlite' | 'postgres';
+  open(upTo?: string): Promise<TestStore>;
+  skip: string | false;
+};
 
 /**
  * The dialects a store test runs on: SQLite always, PostgreSQL when reachable (skipped with the reason

@@ -5,8 +5,14 @@ import type { ClosedLease, OpenLease } from '../lease-interval.js';
 import { postgresLeases } from './postgres-leases.js';
 import { sqliteLeases } from './sqlite-leases.js';
 
-/** An interval that may cover the time asked about: closed, or still open (no end yet). */
-export type LeaseCandidate = ({ open: false } & ClosedLease) | ({ open: true } & OpenLease);
+/**
+ * An interval that may cover the time asked about: closed, or still open (no end yet). A store that
+ * fetches a CGNAT block's next step in the same round trip puts the inside address's candidates in
+ * `inner` (empty: looked, found none); without `inner` the caller asks for them.
+ */
+export type LeaseCandidate = (({ open: false } & ClosedLease) | ({ open: true } & OpenLease)) & {
+  inner?: LeaseCandidate[];
+};
 
 export type CandidateQuery = {
   address: string;

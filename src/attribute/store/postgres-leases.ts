@@ -1,11 +1,14 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../store/schema.js';
 import type { ClosedLease, OpenLease } from '../lease-interval.js';
+import { LEASE_SPAN_SQL, PG_LENGTH } from './lease-span.js';
 import type { LeaseCandidate, LeaseTables } from './lease-store.js';
 
 // The PostgreSQL half of the interval store: cidr/inet columns, int4range port blocks, tstzrange
-// intervals under a GiST index, and `leases` partitioned by the month an interval ended — created on
-// first use, dropped whole by retention. Batches travel as one jsonb parameter.
+// intervals, and `leases` partitioned by the month an interval ended — created on first use, dropped
+// whole by retention. A look-up asks btrees for each covering prefix by equality, and the closed
+// intervals per span class in a bounded range of ends (see the 0006-lease-spans migration). Batches
+// travel as one jsonb parameter.
 
 const raw = (db: Kysely<Database>) => db.withoutPlugins();
 
@@ -145,8 +148,8 @@ export const postgresLeases: LeaseTables = {
         interim_s: l.interimS ?? null,
       })),
     );
-    await sql`insert into open_leases (source, session, address, ports, inside, subscriber_key, key_kind, nas,
-        evidence, detail, started_at, last_seen, expires_at, interim_s)
+    await sql`with written as (insert into open_leases (source, session, address, ports, inside, subscriber_key,
+        key_kind, nas, evidence, detail, started_at, last_seen, expires_at, interim_s)
       select r.source, r.session, r.address, ${sql.raw(portsExpr)}, r.inside, r.subscriber_key, r.key_kind, r.nas,
         r.evidence, r.detail, ${sql.raw(ms('r.start_ms'))}, ${sql.raw(ms('r.last_seen_ms'))},
         ${sql.raw(ms('r.expires_ms'))}, r.interim_s
@@ -155,9 +158,10 @@ export const postgresLeases: LeaseTables = {
       on conflict (source, session) do update set address = excluded.address, ports = excluded.ports,
         inside = excluded.inside, subscriber_key = excluded.subscriber_key, key_kind = excluded.key_kind,
         nas = excluded.nas, evidence = excluded.evidence, detail = excluded.detail, started_at = excluded.started_at,
-        last_seen = excluded.last_seen, expires_at = excluded.expires_at, interim_s = excluded.interim_s`.execute(
-      raw(trx),
-    );
+        last_seen = excluded.last_seen, expires_at = excluded.expires_at, interim_s = excluded.interim_s
+        returning address)
+      insert into lease_prefix_lengths (length) select distinct ${sql.raw(PG_LENGTH('address'))} from written
+      on conflict do nothing`.execute(raw(trx));
   },
 
   async deleteOpen(trx, source, sessions) {
@@ -175,38 +179,47 @@ export const postgresLeases: LeaseTables = {
     );
     const json = JSON.stringify(rows.map((l) => ({ ...common(l), end_ms: l.endMs, end_estimated: l.endEstimated })));
     // A session that began and ended at one instant is `[t, t]`: `[t, t)` would be empty and match nothing.
-    await sql`insert into leases (source, session, address, ports, inside, subscriber_key, key_kind, nas, evidence,
-        detail, during, ended_at, end_estimated)
+    await sql`with written as (insert into leases (source, session, address, ports, inside, subscriber_key, key_kind,
+        nas, evidence, detail, during, ended_at, end_estimated, span)
       select r.source, r.session, r.address, ${sql.raw(portsExpr)}, r.inside, r.subscriber_key, r.key_kind, r.nas,
         r.evidence, r.detail,
         tstzrange(${sql.raw(ms('r.start_ms'))}, ${sql.raw(ms('r.end_ms'))}, case when r.end_ms > r.start_ms then '[)' else '[]' end),
-        ${sql.raw(ms('r.end_ms'))}, r.end_estimated
+        ${sql.raw(ms('r.end_ms'))}, r.end_estimated,
+        ${sql.raw(LEASE_SPAN_SQL.postgres(ms('r.start_ms'), ms('r.end_ms')))}
       from jsonb_to_recordset(${json}::jsonb) as r(${sql.raw(RECORD_COLUMNS)}, end_ms double precision,
-        end_estimated boolean)`.execute(raw(trx));
+        end_estimated boolean)
+      returning address, span),
+    spans as (insert into lease_spans (length, span) select distinct ${sql.raw(PG_LENGTH('address'))}, span from written
+      on conflict do nothing)
+    insert into lease_prefix_lengths (length) select distinct ${sql.raw(PG_LENGTH('address'))} from written
+    on conflict do nothing`.execute(raw(trx));
   },
 
   async candidates(db, query) {
-    const from = new Date(query.fromMs).toISOString();
-    const to = new Date(query.toMs).toISOString();
-    const port = query.port === undefined ? sql`` : sql`and (ports is null or ports @> ${query.port}::int)`;
-    // One statement for both tables: a look-up is a round trip, and a CGNAT chain is two of them.
-    const { rows } = await sql<Row & { open: boolean }>`
-      select false as open, ${sql.raw(COMMON_SELECT)}, ${sql.raw(epochMs('lower(during)'))} as start_ms,
-        ${sql.raw(epochMs('ended_at'))} as end_ms, end_estimated,
-        null::float8 as last_seen_ms, null::float8 as expires_ms, null::int as interim_s
-      from leases where address >>= ${query.address}::inet and during && tstzrange(${from}::timestamptz, ${to}::timestamptz, '[]')
-        and ended_at >= ${from}::timestamptz ${port}
-      union all
-      select true, ${sql.raw(COMMON_SELECT)}, ${sql.raw(epochMs('started_at'))}, null, false,
-        ${sql.raw(epochMs('last_seen'))}, ${sql.raw(epochMs('expires_at'))}, interim_s
-      from open_leases where address >>= ${query.address}::inet and started_at <= ${to}::timestamptz ${port}`.execute(
-      raw(db),
-    );
-    return rows.map((r): LeaseCandidate =>
+    // lease_candidates (migration 0006) holds the statement, so that its plan is kept per connection,
+    // and answers a CGNAT block's inside address in the same round trip (rows with `via`).
+    const { rows } = await sql<Row & { open: boolean; via: string | null }>`
+      select via, open, ${sql.raw(COMMON_SELECT)}, ${sql.raw(epochMs('start_at'))} as start_ms, ${sql.raw(epochMs('end_at'))} as end_ms,
+        end_estimated, ${sql.raw(epochMs('last_seen'))} as last_seen_ms, ${sql.raw(epochMs('expires_at'))} as expires_ms, interim_s
+      from lease_candidates(${query.address}::inet, ${new Date(query.fromMs).toISOString()}::timestamptz,
+        ${new Date(query.toMs).toISOString()}::timestamptz, ${query.port ?? null}::int)`.execute(raw(db));
+    const candidate = (r: Row & { open: boolean }): LeaseCandidate =>
       r.open
         ? { open: true, ...openFromRow(r) }
-        : { open: false, ...commonFromRow(r), endMs: Number(r.end_ms), endEstimated: r.end_estimated === true },
-    );
+        : { open: false, ...commonFromRow(r), endMs: Number(r.end_ms), endEstimated: r.end_estimated === true };
+    const inner = new Map<string, LeaseCandidate[]>();
+    for (const r of rows) {
+      if (r.via === null) continue;
+      const list = inner.get(r.via) ?? [];
+      list.push(candidate(r));
+      inner.set(r.via, list);
+    }
+    return rows
+      .filter((r) => r.via === null)
+      .map((r) => {
+        const c = candidate(r);
+        return c.inside === undefined ? c : { ...c, inner: inner.get(c.inside) ?? [] };
+      });
   },
 
   async dueOpen(trx, nowMs, staleIntervals, limit) {

@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../store/schema.js';
 import { coveringKeys, parsePrefix, prefixKey } from '../address-key.js';
 import type { ClosedLease, OpenLease } from '../lease-interval.js';
+import { LEASE_SPAN_SQL, spanReachMs } from './lease-span.js';
 import type { LeaseCandidate, LeaseTables } from './lease-store.js';
 
 // The SQLite half of the interval store. Batches travel as one JSON parameter read with json_each, so
@@ -138,30 +139,59 @@ export const sqliteLeases: LeaseTables = {
   async appendClosed(trx, rows) {
     if (rows.length === 0) return;
     const common = rows.map(commonValues);
-    const json = JSON.stringify(rows.map((l, i) => [...common[i]!, l.endMs, l.endEstimated ? 1 : 0]));
-    await sql`insert into leases (${sql.raw(CLOSED_COLUMNS.join(', '))})
-      select ${sql.raw(fromJson(CLOSED_COLUMNS))} from json_each(${json})`.execute(raw(trx));
+    // Each row's prefix length rides after the columns, for lease_spans.
+    const json = JSON.stringify(
+      rows.map((l, i) => [...common[i]!, l.endMs, l.endEstimated ? 1 : 0, keyLength(common[i]!)]),
+    );
+    const at = (column: string) => `value ->> ${CLOSED_COLUMNS.indexOf(column)}`;
+    const span = LEASE_SPAN_SQL.sqlite(at('start_ms'), at('end_ms'));
+    await sql`insert into leases (${sql.raw(CLOSED_COLUMNS.join(', '))}, span)
+      select ${sql.raw(fromJson(CLOSED_COLUMNS))}, ${sql.raw(span)} from json_each(${json})`.execute(raw(trx));
+    // The classes just written, by the same expression, so that a look-up probes every one present.
+    await sql`insert or ignore into lease_spans (length, span)
+      select distinct value ->> ${sql.raw(String(CLOSED_COLUMNS.length))}, ${sql.raw(span)} from json_each(${json})`.execute(
+      raw(trx),
+    );
     await recordLengths(trx, common);
   },
 
   async candidates(db, query) {
     const address = parsePrefix(query.address);
     if (!address) return [];
+    const shapes = (await sql<{ length: number; span: number }>`select length, span from lease_spans`.execute(raw(db)))
+      .rows;
     const lengths = (await sql<{ length: number }>`select length from lease_prefix_lengths`.execute(raw(db))).rows.map(
       (r) => r.length,
     );
-    const keys = JSON.stringify(coveringKeys(address, lengths).map((k) => k.toString('hex')));
-    const port =
+    // One probe per (covering prefix, span class): the key, the class, and how far past the window its end can lie.
+    const keyOf = new Map(
+      coveringKeys(address, [...new Set([...lengths, ...shapes.map((s) => s.length)])]).map((k) => [
+        k[0]!,
+        k.toString('hex'),
+      ]),
+    );
+    const probes = JSON.stringify(
+      shapes.flatMap(({ length, span }) => {
+        const key = keyOf.get(length);
+        return key === undefined ? [] : [[key, span, query.toMs + spanReachMs(span)]];
+      }),
+    );
+    const keys = JSON.stringify([...keyOf.values()]);
+    const port = (table: string) =>
       query.port === undefined
         ? sql``
-        : sql`and (port_first is null or ${query.port} between port_first and port_last)`;
+        : sql`and (${sql.raw(table)}.port_first is null or ${query.port} between ${sql.raw(table)}.port_first and ${sql.raw(table)}.port_last)`;
+    // `cross join` keeps the probes as the outer loop: each is one range of leases_by_key_span.
     const closed = await sql<Row>`
-      select ${sql.raw(SELECT_COMMON)}, end_ms, end_estimated from leases
-      where key in (select unhex(value) from json_each(${keys}))
-        and end_ms >= ${query.fromMs} and start_ms <= ${query.toMs} ${port}`.execute(raw(db));
+      select ${sql.raw(qualified('l', SELECT_COMMON))}, l.end_ms, l.end_estimated
+      from json_each(${probes}) p cross join leases l
+      where l.key = unhex(p.value ->> 0) and l.span = p.value ->> 1
+        and l.end_ms >= ${query.fromMs} and l.end_ms <= p.value ->> 2 and l.start_ms <= ${query.toMs} ${port('l')}`.execute(
+      raw(db),
+    );
     const open = await sql<Row>`
       select ${sql.raw(SELECT_COMMON)}, last_seen_ms, expires_ms, interim_s from open_leases
-      where key in (select unhex(value) from json_each(${keys})) and start_ms <= ${query.toMs} ${port}`.execute(
+      where key in (select unhex(value) from json_each(${keys})) and start_ms <= ${query.toMs} ${port('open_leases')}`.execute(
       raw(db),
     );
     return [
@@ -218,10 +248,23 @@ export const sqliteLeases: LeaseTables = {
   },
 };
 
+/** The prefix length of a row's values: the first byte of its key. */
+function keyLength(values: unknown[]): number {
+  return parseInt((values[KEY_COLUMN] as string).slice(0, 2), 16);
+}
+
+/** `a, b` → `l.a, l.b`. */
+function qualified(table: string, columns: string): string {
+  return columns
+    .split(',')
+    .map((c) => `${table}.${c.trim()}`)
+    .join(', ');
+}
+
 /** Notes the prefix lengths of rows just written, read off their keys (whose first byte is the length). */
 async function recordLengths(trx: Kysely<Database>, common: unknown[][]): Promise<void> {
   const lengths = new Set<number>();
-  for (const values of common) lengths.add(parseInt((values[KEY_COLUMN] as string).slice(0, 2), 16));
+  for (const values of common) lengths.add(keyLength(values));
   await sql`insert or ignore into lease_prefix_lengths (length)
     select value from json_each(${JSON.stringify([...lengths])})`.execute(raw(trx));
 }
