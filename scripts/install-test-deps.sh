@@ -32,6 +32,7 @@ PACKAGES=(
   isc-dhcp-server     # ISC dhcpd, whose dhcpd.leases journal is ingested
   isc-dhcp-client     # dhclient: the DHCP client inside the test namespaces
   dnsmasq-base        # dnsmasq (without the DNS service): its lease file and --dhcp-script events
+  dovecot-imapd       # the IMAP mailbox the abuse desk polls for reports
 )
 
 missing=()

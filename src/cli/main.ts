@@ -12,6 +12,7 @@ import { registerEnforceCommands } from './enforce.js';
 import { registerIntelCommands } from './intel.js';
 import { registerObserveCommands } from './observe.js';
 import { registerAttributeCommands } from './attribute.js';
+import { registerAbuseCommands } from './abuse.js';
 import { registerJobCommands } from './jobs.js';
 import { registerServeCommand } from './serve.js';
 import { registerSubscriberCommands } from './subscriber.js';
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   registerEnforceCommands(program);
   registerObserveCommands(program);
   registerAttributeCommands(program);
+  registerAbuseCommands(program);
   program.commands.forEach((c) => c.exitOverride());
   return program;
 }

@@ -43,6 +43,12 @@ const en = {
     '{point}: version {version} was not published: {reasons}. The previous version stays live. Review and approve it on the Enforcement screen, or with `mizugiwa enforce diff {point}` and `mizugiwa enforce approve {point}`.',
   'alert.enforce.failed':
     '{point}: version {version} could not be applied ({error}). The previous files stay live; fix the device or its reload command.',
+  'abuse.report_not_found': 'There is no abuse report with id {id}.',
+  'abuse.mapping_not_found':
+    'There is no saved CSV mapping named "{name}". Save one first (`mizugiwa abuse mapping save {name} <file.json>`), or list them with `mizugiwa abuse mapping list`.',
+  'abuse.mapping_invalid': 'The CSV mapping "{name}" is not valid: {problems}',
+  'abuse.unknown_format':
+    'The format of {file} could not be recognised. Give it with --format (arf, xarf, shadowserver, acns, csv with --mapping, mail).',
   'request.invalid': 'The request is not valid: {detail}',
   'request.not_found': 'There is no such API route: {method} {url}.',
   'server.error': 'Something went wrong on the server; the log has the details (request id {requestId}).',
@@ -92,6 +98,12 @@ const ja: Record<MessageKey, string> = {
     '{point}: 版 {version} は公開されませんでした（{reasons}）。前の版が有効なままです。画面「ブロック適用」で確認して承認するか、`mizugiwa enforce diff {point}` と `mizugiwa enforce approve {point}` を使ってください。',
   'alert.enforce.failed':
     '{point}: 版 {version} を適用できませんでした（{error}）。前のファイルが有効なままです。機器または再読み込みコマンドを直してください。',
+  'abuse.report_not_found': 'ID {id} の abuse レポートはありません。',
+  'abuse.mapping_not_found':
+    '「{name}」という名前の CSV マッピングは保存されていません。先に保存してください（`mizugiwa abuse mapping save {name} <file.json>`）。一覧は `mizugiwa abuse mapping list` で見られます。',
+  'abuse.mapping_invalid': 'CSV マッピング「{name}」が正しくありません: {problems}',
+  'abuse.unknown_format':
+    '{file} の形式を判別できませんでした。--format で指定してください（arf、xarf、shadowserver、acns、csv と --mapping、mail）。',
   'request.invalid': 'リクエストが正しくありません: {detail}',
   'request.not_found': 'その API はありません: {method} {url}',
   'server.error': 'サーバーでエラーが発生しました。詳細はログにあります（リクエスト ID {requestId}）。',

@@ -24,6 +24,11 @@ export interface Database {
   subscriberKeys: SubscriberKeysTable;
   legalHolds: LegalHoldsTable;
   leaseCursors: LeaseCursorsTable;
+  abuseReports: AbuseReportsTable;
+  abuseEvents: AbuseEventsTable;
+  triageSuggestions: TriageSuggestionsTable;
+  csvMappings: CsvMappingsTable;
+  shadowserverFetched: ShadowserverFetchedTable;
 }
 
 export interface UsersTable {
@@ -306,4 +311,79 @@ export interface RawObservationsTable {
   email: string | null;
   blocked: number | null;
   detail: string | null;
+}
+
+export interface AbuseReportsTable {
+  id: Generated<number>;
+  sha256: string;
+  sizeBytes: number;
+  transport: string;
+  origin: string;
+  receivedAt: string;
+  format: string | null;
+  reportType: string | null;
+  mappingName: string | null;
+  subject: string | null;
+  sender: string | null;
+  messageId: string | null;
+  state: string;
+  events: Generated<number>;
+  rejected: Generated<number>;
+  suggestions: Generated<number>;
+  parsedAt: string | null;
+  error: string | null;
+}
+export type AbuseReportRow = Selectable<AbuseReportsTable>;
+
+export interface AbuseEventsTable {
+  id: Generated<number>;
+  reportId: number;
+  seq: number;
+  type: string;
+  identifier: string | null;
+  occurredAt: string;
+  sourceAddress: string | null;
+  sourcePort: number | null;
+  sourceHostname: string | null;
+  sourceUrl: string | null;
+  destination: string | null;
+  protocol: string | null;
+  reporter: string;
+  reportType: string;
+  evidence: string;
+  detail: string | null;
+  needsReview: Generated<number>;
+  state: string;
+  unassignedReason: string | null;
+  subscriberKey: string | null;
+  subscriberId: string | null;
+  caseId: number | null;
+  createdAt: string;
+}
+export type AbuseEventRow = Selectable<AbuseEventsTable>;
+export type NewAbuseEvent = Insertable<AbuseEventsTable>;
+
+export interface TriageSuggestionsTable {
+  id: Generated<number>;
+  reportId: number;
+  kind: string;
+  value: string;
+  context: string;
+  evidence: string;
+}
+
+export interface CsvMappingsTable {
+  name: string;
+  mapping: string;
+  updatedBy: string;
+  updatedAt: string;
+}
+
+export interface ShadowserverFetchedTable {
+  id: string;
+  fileName: string;
+  reportType: string;
+  reportDate: string;
+  reportId: number | null;
+  fetchedAt: string;
 }

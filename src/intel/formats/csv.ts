@@ -2,10 +2,10 @@
 // a feed without a format of its own, or a known feed read column by column (Feodo Tracker's ipblocklist.csv). Quoting
 // and escaping are csv-parse's; this file frames lines (for positions and raw bytes) and maps fields to a ClaimRecord.
 
-import { parse as csvParse, type Info, type CsvError } from 'csv-parse';
 import type { Format, Rejected } from '../../domain/format.js';
 import { isCategory, isIndicatorType, type Category, type IndicatorType } from '../../domain/indicator.js';
 import type { ClaimRecord } from '../claim-record.js';
+import { collectCsvRecords } from './csv-records.js';
 import { joinLines, readLines, type Line } from './lines.js';
 
 /** A column: its header name when the file has a header row, else its 0-based index. */
@@ -62,7 +62,6 @@ const BATCH = 512;
 const MAX_RECORD_SIZE = 1 << 20;
 
 type Pending = { line: Line; lastParserLine: number };
-type Event = { fields: string[]; lines: number } | { error: CsvError; lines: number };
 
 export function csvFormat(options: CsvOptions): Format<ClaimRecord> {
   const delimiter = options.delimiter ?? ',';
@@ -114,32 +113,16 @@ export function csvFormat(options: CsvOptions): Format<ClaimRecord> {
         };
         return;
       }
-      const events: Event[] = [];
-      const parser = csvParse({
-        delimiter,
-        quote: quote === '' ? null : quote,
-        escape: quote === '' ? null : quote,
-        comment: comment === '' ? null : comment,
-        comment_no_infix: comment !== '',
-        record_delimiter: '\n',
-        relax_column_count: true,
-        relax_quotes: true,
-        skip_empty_lines: true,
-        skip_records_with_error: true,
-        max_record_size: MAX_RECORD_SIZE,
-        // Records are taken here, synchronously and in order with the errors, instead of through the stream.
-        on_record: (fields: string[], info: Info) => {
-          events.push({ fields, lines: info.lines });
-          return null;
+      const { parser, events, failure } = collectCsvRecords(
+        {
+          delimiter,
+          quote: quote === '' ? null : quote,
+          escape: quote === '' ? null : quote,
+          comment: comment === '' ? null : comment,
+          comment_no_infix: comment !== '',
         },
-        on_skip: (error: CsvError | undefined) => {
-          if (error) events.push({ error, lines: (error as unknown as { lines?: number }).lines ?? 0 });
-          return undefined;
-        },
-      });
-      let failure: Error | undefined;
-      parser.on('error', (error: Error) => (failure = error));
-      parser.resume();
+        MAX_RECORD_SIZE,
+      );
 
       // Lines given to csv-parse and not yet matched to a record; csv-parse counts a lone CR as a line too.
       const pending: Pending[] = [];
@@ -329,9 +312,10 @@ export function csvFormat(options: CsvOptions): Format<ClaimRecord> {
       await new Promise<void>((resolve) => parser.end(resolve));
       yield* drain();
       if (done) return;
-      if (failure) {
+      const stopped = failure();
+      if (stopped) {
         const lines = take(Number.MAX_SAFE_INTEGER);
-        if (lines.length > 0) yield reject(lines, `CSV could not be read: ${failure.message}`);
+        if (lines.length > 0) yield reject(lines, `CSV could not be read: ${stopped.message}`);
         return;
       }
       // Lines csv-parse did not give back as a record or an error are not dropped silently.

@@ -5,6 +5,15 @@ import { enforce } from './0003-enforce.js';
 import { observe } from './0004-observe.js';
 import { attribute } from './0005-attribute.js';
 import { leaseSpans } from './0006-lease-spans.js';
+import { abuseReports } from './0007-abuse-reports.js';
 
 /** Every migration, in order. Append; never edit one that has shipped. */
-export const MIGRATIONS: readonly Migration[] = [foundation, intel, enforce, observe, attribute, leaseSpans];
+export const MIGRATIONS: readonly Migration[] = [
+  foundation,
+  intel,
+  enforce,
+  observe,
+  attribute,
+  leaseSpans,
+  abuseReports,
+];

@@ -1,0 +1,309 @@
+import type { Kysely } from 'kysely';
+import { isTriageSuggestion, type AbuseEvent, type TriageSuggestion } from '../domain/abuse-event.js';
+import { isRejected } from '../domain/format.js';
+import { nowIso } from '../domain/time.js';
+import { UserFacingError } from '../domain/user-facing-error.js';
+import type { Progress } from '../jobs/run.js';
+import { putDeadLetter } from '../store/dead-letters.js';
+import type { Database, NewAbuseEvent } from '../store/schema.js';
+import { loadCsvMapping } from './csv-mappings.js';
+import { readEvidence, storeEvidence } from './evidence.js';
+import { abuseFormat, detectAbuseFormat, type AbuseFormatName } from './formats/registry.js';
+import type { ShadowserverSchema } from './formats/shadowserver-schema.js';
+
+// Intake's single path: whatever brought a report (SMTP, IMAP, Maildir, upload, the command line, the
+// Shadowserver API), its bytes are kept as evidence first, a report row records the hash, and only
+// then is it parsed. The same bytes twice are one report. A record the parser cannot read goes to the
+// dead-letter store naming the report; the rest of the report goes on.
+
+export type ReportTransport = 'smtp' | 'imap' | 'maildir' | 'upload' | 'cli' | 'shadowserver-api';
+
+export type ReportIntake = {
+  transport: ReportTransport;
+  /** Where it came from: SMTP envelope, IMAP mailbox and uid, file name, API report id. */
+  origin: string;
+  /** The name positions and format detection use (a file name, or `message`). */
+  fileName: string;
+  receivedAt?: Date | undefined;
+  format?: AbuseFormatName | undefined;
+  mappingName?: string | undefined;
+  reportType?: string | undefined;
+};
+
+export type ReportOutcome = {
+  reportId: number;
+  duplicate: boolean;
+  format: AbuseFormatName | null;
+  state: string;
+  events: number;
+  rejected: number;
+  suggestions: number;
+};
+
+export type AbuseContext = {
+  db: Kysely<Database>;
+  dataDir: string;
+  shadowserverSchema?: ShadowserverSchema | undefined;
+};
+
+const BATCH = 2000;
+
+export async function receiveReport(
+  ctx: AbuseContext,
+  body: AsyncIterable<Uint8Array>,
+  intake: ReportIntake,
+  progress?: Progress,
+): Promise<ReportOutcome> {
+  // A mapping that does not exist is the operator's mistake to fix before anything is stored.
+  if (intake.format === 'csv') await loadCsvMapping(ctx.db, intake.mappingName ?? '');
+  const evidence = await storeEvidence(ctx.dataDir, body);
+  const existing = await ctx.db
+    .selectFrom('abuseReports')
+    .selectAll()
+    .where('sha256', '=', evidence.sha256)
+    .executeTakeFirst();
+  if (existing) {
+    // A report nobody could read, imported again with its format said: read it now.
+    if (existing.state === 'unreadable' && intake.format) {
+      await ctx.db
+        .updateTable('abuseReports')
+        .set({
+          format: intake.format,
+          mappingName: intake.mappingName ?? null,
+          reportType: intake.reportType ?? existing.reportType,
+        })
+        .where('id', '=', existing.id)
+        .execute();
+      progress?.setTotal(evidence.sizeBytes);
+      return parseReport(ctx, Number(existing.id), progress);
+    }
+    return outcomeOf(existing, true);
+  }
+  const format = intake.format ?? detectAbuseFormat(evidence.head, intake.fileName);
+  const mail = format && format !== 'shadowserver' && format !== 'csv' ? mailHeaders(evidence.head) : {};
+  if (mail.messageId) {
+    const same = await ctx.db
+      .selectFrom('abuseReports')
+      .selectAll()
+      .where('messageId', '=', mail.messageId)
+      .executeTakeFirst();
+    if (same) return outcomeOf(same, true);
+  }
+  const inserted = await ctx.db
+    .insertInto('abuseReports')
+    .values({
+      sha256: evidence.sha256,
+      sizeBytes: evidence.sizeBytes,
+      transport: intake.transport,
+      origin: intake.origin,
+      receivedAt: (intake.receivedAt ?? new Date()).toISOString(),
+      format: format ?? null,
+      reportType: intake.reportType ?? null,
+      mappingName: intake.mappingName ?? null,
+      subject: mail.subject ?? null,
+      sender: mail.from ?? null,
+      messageId: mail.messageId ?? null,
+      state: 'received',
+    })
+    .onConflict((oc) => oc.doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  if (!inserted) {
+    // Another intake stored the same bytes (or the same mail) a moment ago.
+    const row = await ctx.db
+      .selectFrom('abuseReports')
+      .selectAll()
+      .where((eb) =>
+        eb.or([eb('sha256', '=', evidence.sha256), ...(mail.messageId ? [eb('messageId', '=', mail.messageId)] : [])]),
+      )
+      .executeTakeFirstOrThrow();
+    return outcomeOf(row, true);
+  }
+  const reportId = Number(inserted.id);
+  if (!format) {
+    const error =
+      'the format of this report could not be recognised: import it again with --format (arf, xarf, shadowserver, acns, csv with --mapping, mail)';
+    await ctx.db
+      .updateTable('abuseReports')
+      .set({ state: 'unreadable', error, parsedAt: nowIso() })
+      .where('id', '=', reportId)
+      .execute();
+    return { reportId, duplicate: false, format: null, state: 'unreadable', events: 0, rejected: 0, suggestions: 0 };
+  }
+  progress?.setTotal(evidence.sizeBytes);
+  return parseReport(ctx, reportId, progress);
+}
+
+/** Parses a stored report (again, after a parser fix): its events are replaced, not added. */
+export async function parseReport(ctx: AbuseContext, reportId: number, progress?: Progress): Promise<ReportOutcome> {
+  const report = await ctx.db.selectFrom('abuseReports').selectAll().where('id', '=', reportId).executeTakeFirst();
+  if (!report) throw new UserFacingError(404, 'abuse.report_not_found', { id: reportId });
+  const format = report.format as AbuseFormatName;
+  const mapping = format === 'csv' ? await loadCsvMapping(ctx.db, report.mappingName ?? '') : undefined;
+  const parser = abuseFormat(format, {
+    mapping,
+    reportType: report.reportType ?? undefined,
+    shadowserverSchema: ctx.shadowserverSchema,
+  });
+  const fileName = report.origin.split('/').pop() ?? report.origin;
+  const counts = { events: 0, rejected: 0, suggestions: 0 };
+  let events: NewAbuseEvent[] = [];
+  let suggestions: TriageSuggestion[] = [];
+  const now = nowIso();
+  await ctx.db.deleteFrom('abuseEvents').where('reportId', '=', reportId).where('caseId', 'is', null).execute();
+  await ctx.db.deleteFrom('triageSuggestions').where('reportId', '=', reportId).execute();
+  let seq = 0;
+  const flush = async () => {
+    if (events.length) await ctx.db.insertInto('abuseEvents').values(events).execute();
+    if (suggestions.length)
+      await ctx.db
+        .insertInto('triageSuggestions')
+        .values(
+          suggestions.map((s) => ({
+            reportId,
+            kind: s.kind,
+            value: s.value,
+            context: s.context,
+            evidence: s.evidence,
+          })),
+        )
+        .execute();
+    events = [];
+    suggestions = [];
+  };
+  const input = countingBytes(readEvidence(ctx.dataDir, report.sha256), progress);
+  const ctxParse = { source: `report ${reportId}`, input: fileName, now: new Date() };
+  try {
+    await readRecords();
+  } catch (err) {
+    // Parsers reject bad records rather than throw; this is the file itself (gone, unreadable, cancelled).
+    const error = err instanceof Error ? err.message : String(err);
+    await ctx.db
+      .updateTable('abuseReports')
+      .set({ state: 'unreadable', ...counts, parsedAt: nowIso(), error })
+      .where('id', '=', reportId)
+      .execute();
+    throw err;
+  }
+  async function readRecords(): Promise<void> {
+    for await (const record of parser.parse(input, ctxParse)) {
+      if (isRejected(record)) {
+        counts.rejected++;
+        await putDeadLetter(ctx.db, {
+          source: `abuse-report:${reportId}`,
+          format: `abuse:${format}`,
+          reason: record.reason,
+          position: record.position,
+          raw: record.raw,
+        });
+      } else if (isTriageSuggestion(record)) {
+        counts.suggestions++;
+        suggestions.push(record);
+      } else {
+        counts.events++;
+        events.push(eventRow(record, reportId, seq++, now));
+      }
+      if (events.length + suggestions.length >= BATCH) await flush();
+    }
+    await flush();
+  }
+  const state =
+    format === 'mail'
+      ? 'triage'
+      : counts.events === 0 && counts.rejected > 0
+        ? 'unreadable'
+        : counts.rejected > 0
+          ? 'partial'
+          : 'parsed';
+  await ctx.db
+    .updateTable('abuseReports')
+    .set({ state, ...counts, parsedAt: nowIso(), error: null })
+    .where('id', '=', reportId)
+    .execute();
+  return { reportId, duplicate: false, format, state, ...counts };
+}
+
+export function eventRow(e: AbuseEvent, reportId: number, seq: number, now: string): NewAbuseEvent {
+  return {
+    reportId,
+    seq,
+    type: e.type,
+    identifier: e.identifier ?? null,
+    occurredAt: e.time,
+    sourceAddress: e.source.address ?? null,
+    sourcePort: e.source.port ?? null,
+    sourceHostname: e.source.hostname ?? null,
+    sourceUrl: e.source.url ?? null,
+    destination: e.destination ? JSON.stringify(e.destination) : null,
+    protocol: e.protocol ?? null,
+    reporter: e.reporter,
+    reportType: e.reportType,
+    evidence: e.evidence,
+    detail: e.detail ? JSON.stringify(e.detail) : null,
+    needsReview: e.needsReview ? 1 : 0,
+    state: 'new',
+    createdAt: now,
+  };
+}
+
+function outcomeOf(
+  row: { id: number; format: string | null; state: string; events: number; rejected: number; suggestions: number },
+  duplicate: boolean,
+): ReportOutcome {
+  return {
+    reportId: Number(row.id),
+    duplicate,
+    format: row.format as AbuseFormatName | null,
+    state: row.state,
+    events: row.events,
+    rejected: row.rejected,
+    suggestions: row.suggestions,
+  };
+}
+
+async function* countingBytes(input: AsyncIterable<Uint8Array>, progress?: Progress): AsyncIterable<Uint8Array> {
+  for await (const chunk of input) {
+    if (progress?.signal.aborted) throw new Error('cancelled');
+    yield chunk;
+    progress?.advance(chunk.byteLength);
+  }
+}
+
+/** Subject, From and Message-ID of a mail, unfolded, from its first bytes: for lists and duplicates. */
+function mailHeaders(head: Uint8Array): { subject?: string; from?: string; messageId?: string } {
+  const text = Buffer.from(head).toString('utf8');
+  const end = text.search(/\r?\n\r?\n/);
+  const headers = (end === -1 ? text : text.slice(0, end)).replace(/\r?\n[ \t]+/g, ' ');
+  const field = (name: string) => new RegExp(`^${name}:[ \\t]*(.*)$`, 'im').exec(headers)?.[1]?.trim();
+  const subject = field('Subject');
+  const from = field('From');
+  const messageId = field('Message-ID');
+  return {
+    ...(subject !== undefined && { subject: decodeWords(subject) }),
+    ...(from !== undefined && { from }),
+    ...(messageId && { messageId }),
+  };
+}
+
+/** RFC 2047 encoded words (`=?UTF-8?B?…?=`), as Japanese subjects arrive. */
+function decodeWords(text: string): string {
+  return text.replace(
+    /=\?([^?]+)\?([BbQq])\?([^?]*)\?=\s*/g,
+    (_all, charset: string, encoding: string, data: string) => {
+      try {
+        const bytes =
+          encoding.toUpperCase() === 'B'
+            ? Buffer.from(data, 'base64')
+            : Buffer.from(
+                data
+                  .replace(/_/g, ' ')
+                  .replace(/=([0-9A-Fa-f]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))),
+                'latin1',
+              );
+        return new TextDecoder(charset.toLowerCase()).decode(bytes);
+      } catch {
+        return data;
+      }
+    },
+  );
+}
