@@ -2,7 +2,15 @@ import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { recordAudit } from '../audit/append.js';
+import { attributeNewEvents, type EventAttributionSummary } from '../abuse/attribute-events.js';
+import { addCaseNote, caseTimeline, listCases, moveCase } from '../abuse/cases.js';
 import { listCsvMappings, saveCsvMapping } from '../abuse/csv-mappings.js';
+import { lookupOptionsFor } from '../attribute/lookup-options.js';
+import type { Config } from '../config/index.js';
+import { CASE_STATES, isCaseState } from '../domain/abuse-case.js';
+import type { AuditContext } from '../domain/actor.js';
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/schema.js';
 import { ABUSE_FORMAT_NAMES, isAbuseFormatName } from '../abuse/formats/registry.js';
 import { receiveReport, type ReportOutcome } from '../abuse/receive-report.js';
 import { listReports } from '../abuse/reports.js';
@@ -76,7 +84,8 @@ export function registerAbuseCommands(program: Command): void {
             target: `abuse-report:${result.reportId}`,
             detail: { file, ...result },
           });
-          printOutcome(file, result, opts.json === true);
+          const cases = await attributeEvents(ctx.store.db, ctx.config, ctx.audit);
+          printOutcome(file, result, cases, opts.json === true);
           if (result.state === 'unreadable') process.exitCode = 1;
         });
       },
@@ -109,6 +118,84 @@ export function registerAbuseCommands(program: Command): void {
       });
     });
 
+  withConfigOption(abuse.command('cases'))
+    .description('cases, most recently changed first')
+    .option('--state <state>', `only in this state: ${CASE_STATES.join(', ')}`)
+    .option('--subscriber <id>', 'only this subscriber')
+    .option('--limit <n>', 'how many (default 50)', Number)
+    .option('--json', 'one JSON object per line')
+    .action(async (opts: { state?: string; subscriber?: string; limit?: number; json?: boolean; config?: string }) => {
+      if (opts.state !== undefined && !isCaseState(opts.state)) {
+        throw new Error(
+          say(
+            `--state: expected one of ${CASE_STATES.join(', ')}, got "${opts.state}"`,
+            `--state: ${CASE_STATES.join(', ')} のいずれかを指定してください（指定値: "${opts.state}"）`,
+          ),
+        );
+      }
+      await withStore(opts, async (ctx) => {
+        const rows = await listCases(
+          ctx.store.db,
+          { state: opts.state as (typeof CASE_STATES)[number] | undefined, subscriberId: opts.subscriber },
+          { limit: opts.limit ?? 50, offset: 0 },
+        );
+        printTable(
+          rows,
+          ['id', 'subscriberId', 'type', 'state', 'eventCount', 'firstEventAt', 'lastEventAt', 'updatedAt'],
+          opts.json,
+        );
+      });
+    });
+
+  const kase = abuse.command('case').description('one case: its timeline, a change of state, a note');
+  withConfigOption(kase.command('show <id>'))
+    .description('the case and its timeline: events, changes of state, notes')
+    .option('--json', 'print as JSON')
+    .action(async (id: string, opts: { json?: boolean; config?: string }) => {
+      await withStore(opts, async (ctx) => {
+        const { case: row, timeline } = await caseTimeline(ctx.store.db, Number(id));
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify({ case: row, timeline }, null, 2)}\n`);
+          return;
+        }
+        process.stdout.write(
+          `case ${row.id}: ${row.subscriberId} ${row.type} ${row.state} (${row.eventCount} events, ${row.firstEventAt} → ${row.lastEventAt})\n`,
+        );
+        for (const t of timeline) {
+          const what =
+            t.kind === 'event'
+              ? `${t.reportType} from ${t.reporter}: ${t.address ?? '-'}${t.port ? `:${t.port}` : ''} (${t.evidence})`
+              : t.kind === 'state'
+                ? `${t.from ?? '·'} → ${t.to} by ${t.actor}: ${t.reason}`
+                : `note by ${t.author}: ${t.text}`;
+          process.stdout.write(`  ${t.at}  ${t.kind.padEnd(5)}  ${what}\n`);
+        }
+      });
+    });
+  withConfigOption(kase.command('move <id> <state>'))
+    .description('change the state of a case; the reason is recorded')
+    .requiredOption('--reason <text>', 'why (recorded in the case history and the audit trail)')
+    .action(async (id: string, state: string, opts: { reason: string; config?: string }) => {
+      if (!isCaseState(state)) {
+        throw new Error(
+          say(`state: expected one of ${CASE_STATES.join(', ')}`, `状態: ${CASE_STATES.join(', ')} のいずれか`),
+        );
+      }
+      await withStore(opts, async (ctx) => {
+        const row = await moveCase(ctx.store.db, ctx.audit, Number(id), state, opts.reason);
+        process.stdout.write(
+          say(`case ${row.id} is now ${row.state}\n`, `ケース ${row.id} は ${row.state} になりました\n`),
+        );
+      });
+    });
+  withConfigOption(kase.command('note <id> <text>'))
+    .description('add a note to a case')
+    .action(async (id: string, text: string, opts: { config?: string }) => {
+      await withStore(opts, async (ctx) => {
+        await addCaseNote(ctx.store.db, ctx.audit, Number(id), text);
+      });
+    });
+
   const mapping = abuse.command('mapping').description('saved column mappings for lists that arrive as CSV');
   withConfigOption(mapping.command('save <name> <file>'))
     .description('save (or replace) a column mapping from a JSON or YAML file')
@@ -134,9 +221,24 @@ export function registerAbuseCommands(program: Command): void {
     });
 }
 
-function printOutcome(file: string, r: ReportOutcome, json: boolean): void {
+/** Gives every new event its subscriber and case, as `serve` does continuously. */
+export function attributeEvents(
+  db: Kysely<Database>,
+  config: Config,
+  audit: AuditContext,
+): Promise<EventAttributionSummary> {
+  return attributeNewEvents(db, {
+    ...lookupOptionsFor(config),
+    skewMs: config.attribute.skew_seconds * 1000,
+    ownPrefixes: config.abuse.own_prefixes,
+    windowDays: (type) => config.abuse.classes[type]?.aggregation_days ?? config.abuse.aggregation_days,
+    audit,
+  });
+}
+
+function printOutcome(file: string, r: ReportOutcome, cases: EventAttributionSummary, json: boolean): void {
   if (json) {
-    process.stdout.write(`${JSON.stringify({ file, ...r }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ file, ...r, attribution: cases }, null, 2)}\n`);
     return;
   }
   if (r.duplicate) {
@@ -150,8 +252,10 @@ function printOutcome(file: string, r: ReportOutcome, json: boolean): void {
   }
   process.stdout.write(
     say(
-      `${file}: report ${r.reportId}, format ${r.format ?? 'unknown'}, ${r.state}: ${r.events} events, ${r.rejected} rejected (dead letters), ${r.suggestions} suggestions for triage\n`,
-      `${file}: レポート ${r.reportId}、形式 ${r.format ?? '不明'}、${r.state}: イベント ${r.events} 件、不正 ${r.rejected} 件（デッドレター）、確認候補 ${r.suggestions} 件\n`,
+      `${file}: report ${r.reportId}, format ${r.format ?? 'unknown'}, ${r.state}: ${r.events} events, ${r.rejected} rejected (dead letters), ${r.suggestions} suggestions for triage\n` +
+        `  ${cases.attributed} events given to subscribers (${cases.casesOpened} new cases), ${cases.unassigned} unassigned\n`,
+      `${file}: レポート ${r.reportId}、形式 ${r.format ?? '不明'}、${r.state}: イベント ${r.events} 件、不正 ${r.rejected} 件（デッドレター）、確認候補 ${r.suggestions} 件\n` +
+        `  加入者に割り当て ${cases.attributed} 件（新規ケース ${cases.casesOpened} 件）、未割り当て ${cases.unassigned} 件\n`,
     ),
   );
 }

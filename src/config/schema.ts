@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { enforceSchema } from './enforce-schema.js';
 import { intelSchema } from './intel-schema.js';
 import { observeSchema } from './observe-schema.js';
+import { abuseSchema } from './abuse-schema.js';
 import { attributeSchema } from './attribute-schema.js';
 import { parseListen } from './listen.js';
 
@@ -81,6 +82,7 @@ export const configSchema = z.strictObject({
   enforce: enforceSchema,
   observe: observeSchema,
   attribute: attributeSchema,
+  abuse: abuseSchema,
 });
 
 export type Config = z.output<typeof configSchema>;

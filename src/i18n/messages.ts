@@ -44,6 +44,9 @@ const en = {
   'alert.enforce.failed':
     '{point}: version {version} could not be applied ({error}). The previous files stay live; fix the device or its reload command.',
   'abuse.report_not_found': 'There is no abuse report with id {id}.',
+  'abuse.case_not_found': 'There is no case with id {id}.',
+  'abuse.case_reason_required': 'Say why (a few words): every change of a case is recorded with its reason.',
+  'abuse.case_bad_move': 'Case {id} is {from}; it cannot become {to}. From {from} it can become: {allowed}.',
   'abuse.mapping_not_found':
     'There is no saved CSV mapping named "{name}". Save one first (`mizugiwa abuse mapping save {name} <file.json>`), or list them with `mizugiwa abuse mapping list`.',
   'abuse.mapping_invalid': 'The CSV mapping "{name}" is not valid: {problems}',
@@ -99,6 +102,10 @@ const ja: Record<MessageKey, string> = {
   'alert.enforce.failed':
     '{point}: 版 {version} を適用できませんでした（{error}）。前のファイルが有効なままです。機器または再読み込みコマンドを直してください。',
   'abuse.report_not_found': 'ID {id} の abuse レポートはありません。',
+  'abuse.case_not_found': 'ID {id} のケースはありません。',
+  'abuse.case_reason_required':
+    '理由を書いてください（短くて構いません）。ケースの変更はすべて理由とともに記録されます。',
+  'abuse.case_bad_move': 'ケース {id} は {from} です。{to} にはできません。{from} から移れるのは: {allowed}',
   'abuse.mapping_not_found':
     '「{name}」という名前の CSV マッピングは保存されていません。先に保存してください（`mizugiwa abuse mapping save {name} <file.json>`）。一覧は `mizugiwa abuse mapping list` で見られます。',
   'abuse.mapping_invalid': 'CSV マッピング「{name}」が正しくありません: {problems}',

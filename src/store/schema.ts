@@ -29,6 +29,9 @@ export interface Database {
   triageSuggestions: TriageSuggestionsTable;
   csvMappings: CsvMappingsTable;
   shadowserverFetched: ShadowserverFetchedTable;
+  abuseCases: AbuseCasesTable;
+  abuseCaseHistory: AbuseCaseHistoryTable;
+  abuseCaseNotes: AbuseCaseNotesTable;
 }
 
 export interface UsersTable {
@@ -386,4 +389,35 @@ export interface ShadowserverFetchedTable {
   reportDate: string;
   reportId: number | null;
   fetchedAt: string;
+}
+
+export interface AbuseCasesTable {
+  id: Generated<number>;
+  subscriberId: string;
+  type: string;
+  state: string;
+  openedAt: string;
+  updatedAt: string;
+  firstEventAt: string;
+  lastEventAt: string;
+  eventCount: number;
+}
+export type AbuseCaseRow = Selectable<AbuseCasesTable>;
+
+export interface AbuseCaseHistoryTable {
+  id: Generated<number>;
+  caseId: number;
+  at: string;
+  actor: string;
+  fromState: string | null;
+  toState: string;
+  reason: string;
+}
+
+export interface AbuseCaseNotesTable {
+  id: Generated<number>;
+  caseId: number;
+  at: string;
+  author: string;
+  text: string;
 }

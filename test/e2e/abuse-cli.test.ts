@@ -100,6 +100,38 @@ describe('mizugiwa abuse import', () => {
     assert.ok(out.events > 0 && out.events + out.rejected <= rows, JSON.stringify(out));
   });
 
+  test('events of subscribers the lease data names become cases, which the desk can move', () => {
+    const subscribers = join(cwd, 'customers.csv');
+    writeFileSync(subscribers, 'id,name,email,radius_user\nC-23,Sato,sato@example.jp,sato@isp\n');
+    assert.equal(cli(['subscribers', 'import', subscribers]).code, 0);
+    const leases = join(cwd, 'static.csv');
+    writeFileSync(leases, 'prefix,subscriber_id,since\n198.51.100.16/28,C-23,2026-01-01T00:00:00Z\n');
+    const imp = cli(['attribute', 'import', leases, '--format', 'static-csv', '--source', 'business']);
+    assert.equal(imp.code, 0, imp.stderr);
+
+    const out = importFile(join(fixtures, 'shadowserver/2026-11-20-event4_sinkhole-asn64500-jp.csv')) as Outcome & {
+      attribution: { attributed: number; unassigned: number; casesOpened: number };
+    };
+    assert.ok(out.attribution.attributed >= 1, JSON.stringify(out));
+    assert.equal(out.attribution.casesOpened, 1);
+    const listed = cli(['abuse', 'cases', '--subscriber', 'C-23', '--json']);
+    assert.equal(listed.code, 0, listed.stderr);
+    const [kase] = listed.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { id: number; type: string; state: string });
+    assert.equal(kase!.type, 'infected-system');
+    assert.equal(kase!.state, 'new');
+    const refused = cli(['abuse', 'case', 'move', String(kase!.id), 'restricted', '--reason', 'skip ahead']);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /notified/);
+    const moved = cli(['abuse', 'case', 'move', String(kase!.id), 'notified', '--reason', 'called the subscriber']);
+    assert.equal(moved.code, 0, moved.stderr);
+    const shown = cli(['abuse', 'case', 'show', String(kase!.id)]);
+    assert.match(shown.stdout, /new → notified by cli:.*called the subscriber/);
+    assert.match(shown.stdout, /event4_sinkhole from shadowserver: 198\.51\.100\.23/);
+  });
+
   test('a file of no known kind is kept as unreadable with a hint, and the command fails', () => {
     const odd = join(cwd, 'odd.bin');
     writeFileSync(odd, 'just,some,columns\n1,2,3\n');

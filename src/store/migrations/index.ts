@@ -6,6 +6,7 @@ import { observe } from './0004-observe.js';
 import { attribute } from './0005-attribute.js';
 import { leaseSpans } from './0006-lease-spans.js';
 import { abuseReports } from './0007-abuse-reports.js';
+import { abuseCases } from './0008-abuse-cases.js';
 
 /** Every migration, in order. Append; never edit one that has shipped. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -16,4 +17,5 @@ export const MIGRATIONS: readonly Migration[] = [
   attribute,
   leaseSpans,
   abuseReports,
+  abuseCases,
 ];
