@@ -27,14 +27,33 @@ export const PERMISSIONS = [
   'attribution.lookup',
   /** Manage users and API tokens. */
   'users.manage',
+  /**
+   * See the abuse desk's reports, events and cases. A case names a subscriber by id and holds the
+   * addresses reported; contact details still need subscriber.read.
+   */
+  'abuse.read',
+  /** Work cases: import reports, move cases, add notes, triage the unassigned queue, save CSV mappings. */
+  'abuse.write',
+  /** Approve the restriction (walled garden) of a subscriber, and release one. */
+  'abuse.restrict',
+  /** Edit the notice templates subscribers receive. */
+  'abuse.templates',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 const GRANTS: Record<Role, readonly Permission[]> = {
   viewer: ['system.read'],
-  analyst: ['system.read', 'system.operate', 'sightings.read', 'attribution.lookup'],
-  abuse_desk: ['system.read', 'subscriber.read', 'sightings.read', 'attribution.lookup'],
-  legal: ['system.read', 'subscriber.read', 'audit.read', 'sightings.read', 'attribution.lookup'],
+  analyst: ['system.read', 'system.operate', 'sightings.read', 'attribution.lookup', 'abuse.read'],
+  abuse_desk: [
+    'system.read',
+    'subscriber.read',
+    'sightings.read',
+    'attribution.lookup',
+    'abuse.read',
+    'abuse.write',
+    'abuse.restrict',
+  ],
+  legal: ['system.read', 'subscriber.read', 'audit.read', 'sightings.read', 'attribution.lookup', 'abuse.read'],
   admin: PERMISSIONS,
 };
 
