@@ -1,17 +1,24 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { appendAudit } from '../audit/append.js';
-import { lookupAddress, type LookupOptions } from '../attribute/lookup.js';
+import { lookupMany } from '../attribute/lookup-many.js';
+import type { Attribution, LookupOptions, LookupQuery } from '../attribute/lookup.js';
 import type { UnassignedReason } from '../domain/abuse-case.js';
 import type { AuditContext } from '../domain/actor.js';
+import { nowIso } from '../domain/time.js';
 import { prefixMembership } from '../net/prefix-list.js';
+import { sqliteHandle } from '../store/open.js';
 import type { Database } from '../store/schema.js';
 import { subscriberIdsForKeys } from '../store/subscribers.js';
-import { groupIntoCases, type AttributedEvent } from './cases.js';
+import { groupBatchIntoCases, writeAttribution, type AttributedRow, type UnassignedRow } from './attribution-batch.js';
 
 // New events are given to the subscriber who held their address (and port) when they happened, and
 // grouped into cases; those that cannot be (no address, outside the ISP's prefixes, no lease, two
 // candidates, a key without a subscriber record) wait in the unassigned queue with the reason. The
 // look-ups read subscriber data: each batch is one audit entry, purpose abuse-notice.
+//
+// A report brings up to millions of events, so a batch is read as a whole: the look-ups of all its
+// events in a few statements (lookupMany), the subscriber ids of its keys in one more, its cases grouped
+// in memory and written with its events in one transaction (attribution-batch.ts).
 
 export type EventAttributionOptions = LookupOptions & {
   skewMs: number;
@@ -25,8 +32,18 @@ export type EventAttributionOptions = LookupOptions & {
 export type EventAttributionSummary = { attributed: number; unassigned: number; casesOpened: number };
 
 type Answer = { key: { kind: string; value: string } } | { reason: UnassignedReason };
+type NewEvent = {
+  id: number;
+  type: string;
+  occurredAt: string;
+  sourceAddress: string | null;
+  sourcePort: number | null;
+};
 
 const KEY_CHUNK = 200;
+const DEFAULT_BATCH = 25_000;
+/** Past this many entries a per-run cache starts afresh: memory stays flat however long the run. */
+const CACHE_LIMIT = 200_000;
 
 /** Attributes every event still `new`, a batch at a time, until none is left. */
 export async function attributeNewEvents(
@@ -34,75 +51,108 @@ export async function attributeNewEvents(
   options: EventAttributionOptions,
 ): Promise<EventAttributionSummary> {
   const summary: EventAttributionSummary = { attributed: 0, unassigned: 0, casesOpened: 0 };
-  const inOwn = options.ownPrefixes.length > 0 ? prefixMembership(options.ownPrefixes) : undefined;
-  const batchSize = options.batchSize ?? 1000;
+  const inOwn = ownPrefixTest(options.ownPrefixes);
+  const batchSize = options.batchSize ?? DEFAULT_BATCH;
+  // Subscriber ids of keys, for this run: an infected host's key comes back batch after batch.
+  const subscriberOf = new Map<string, string | null>();
+  // Each batch reads on from the last id of the one before, past the index entries of events already done
+  // (on PostgreSQL dead ones, until a vacuum); at the end one pass from the start picks up any event an
+  // insert still in flight committed behind us.
+  let after = 0;
+  let lastPass = false;
+  let analysed = false;
   for (;;) {
-    const events = await db
-      .selectFrom('abuseEvents')
-      .select(['id', 'type', 'occurredAt', 'sourceAddress', 'sourcePort'])
-      .where('state', '=', 'new')
-      .orderBy('id')
-      .limit(batchSize)
-      .execute();
-    if (events.length === 0) return summary;
-
-    const answers = new Map<string, Answer>();
-    const placeOf = (e: (typeof events)[number]) => `${e.sourceAddress}\0${e.sourcePort ?? ''}\0${e.occurredAt}`;
-    for (const e of events) {
-      const place = placeOf(e);
-      if (answers.has(place)) continue;
-      answers.set(place, await answerFor(db, e, inOwn, options));
+    // Without the name-mapping plugin: tens of thousands of rows a batch.
+    const { rows: events } = await sql<NewEvent>`select id, type, occurred_at as "occurredAt",
+        source_address as "sourceAddress", source_port as "sourcePort"
+      from abuse_events where state = 'new' and id > ${after} order by id limit ${batchSize}`.execute(
+      db.withoutPlugins(),
+    );
+    if (events.length === 0) {
+      if (after === 0 || lastPass) return summary;
+      [after, lastPass] = [0, true];
+      continue;
     }
-    const keys = [
-      ...new Map(
-        [...answers.values()].flatMap((a) => ('key' in a ? [[`${a.key.kind}\0${a.key.value}`, a.key]] : [])),
-      ).values(),
-    ];
-    const ids = new Map<string, string>();
-    for (let i = 0; i < keys.length; i += KEY_CHUNK) {
-      for (const [k, v] of await subscriberIdsForKeys(db, keys.slice(i, i + KEY_CHUNK))) ids.set(k, v);
+    after = Number(events[events.length - 1]!.id);
+    if (events.length === batchSize && !analysed && !sqliteHandle(db)) {
+      // A backlog (a report just imported): statistics from before it would have PostgreSQL read every new
+      // event and sort them for each batch, instead of walking the index to the next batch's end.
+      await sql`analyze abuse_events`.execute(db);
+      analysed = true;
     }
 
-    const attributed: (AttributedEvent & { key: string })[] = [];
-    const unassigned: { id: number; reason: UnassignedReason; key?: string }[] = [];
-    for (const e of events) {
-      const a = answers.get(placeOf(e))!;
-      if ('reason' in a) {
-        unassigned.push({ id: Number(e.id), reason: a.reason });
+    // One answer per place (address, port, time); a look-up for each place inside the ISP's prefixes.
+    const slotOf = new Map<string, number>();
+    const slot = new Int32Array(events.length);
+    const answers: Answer[] = [];
+    const asked: number[] = [];
+    const queries: LookupQuery[] = [];
+    for (const [i, e] of events.entries()) {
+      const place = `${e.sourceAddress}\0${e.sourcePort ?? ''}\0${e.occurredAt}`;
+      const known = slotOf.get(place);
+      if (known !== undefined) {
+        slot[i] = known;
         continue;
       }
-      const subscriberId = ids.get(`${a.key.kind}\0${a.key.value}`);
-      if (subscriberId === undefined)
+      slotOf.set(place, (slot[i] = answers.length));
+      if (!e.sourceAddress) answers.push({ reason: 'no-address' });
+      else if (!inOwn(e.sourceAddress)) answers.push({ reason: 'outside-prefixes' });
+      else {
+        asked.push(answers.length);
+        answers.push({ reason: 'no-lease' }); // until the look-up answers
+        queries.push({
+          address: e.sourceAddress,
+          port: e.sourcePort ?? undefined,
+          atMs: Date.parse(e.occurredAt),
+          skewMs: options.skewMs,
+        });
+      }
+    }
+    const found = await lookupMany(db, queries, options);
+    asked.forEach((at, i) => (answers[at] = answerOf(found[i]!)));
+
+    const unknown = new Map<string, { kind: string; value: string }>();
+    for (const a of answers) {
+      if ('key' in a && !subscriberOf.has(keyId(a.key))) unknown.set(keyId(a.key), a.key);
+    }
+    if (subscriberOf.size + unknown.size > CACHE_LIMIT) subscriberOf.clear();
+    const keys = [...unknown.values()];
+    for (let i = 0; i < keys.length; i += KEY_CHUNK) {
+      const chunk = keys.slice(i, i + KEY_CHUNK);
+      const ids = await subscriberIdsForKeys(db, chunk);
+      for (const k of chunk) subscriberOf.set(keyId(k), ids.get(keyId(k)) ?? null);
+    }
+
+    const attributed: AttributedRow[] = [];
+    const unassigned: UnassignedRow[] = [];
+    for (const [i, e] of events.entries()) {
+      const a = answers[slot[i]!]!;
+      if ('reason' in a) {
+        unassigned.push({ id: Number(e.id), reason: a.reason, key: null });
+        continue;
+      }
+      const subscriberId = subscriberOf.get(keyId(a.key)) ?? null;
+      if (subscriberId === null)
         unassigned.push({ id: Number(e.id), reason: 'no-subscriber-record', key: a.key.value });
       else
-        attributed.push({ id: Number(e.id), subscriberId, type: e.type, occurredAt: e.occurredAt, key: a.key.value });
+        attributed.push({
+          id: Number(e.id),
+          subscriberId,
+          type: e.type,
+          occurredAt: e.occurredAt,
+          key: a.key.value,
+        });
     }
 
     await db.transaction().execute(async (trx) => {
-      for (const u of unassigned) {
-        await trx
-          .updateTable('abuseEvents')
-          .set({ state: 'unassigned', unassignedReason: u.reason, subscriberKey: u.key ?? null })
-          .where('id', '=', u.id)
-          .execute();
-      }
-      for (const a of attributed) {
-        await trx
-          .updateTable('abuseEvents')
-          .set({
-            state: 'attributed',
-            subscriberId: a.subscriberId,
-            subscriberKey: a.key,
-          })
-          .where('id', '=', a.id)
-          .execute();
-      }
-      summary.casesOpened += await groupIntoCases(trx, attributed, options.windowDays);
+      const now = nowIso();
+      const cases = await groupBatchIntoCases(trx, attributed, options.windowDays);
+      summary.casesOpened += await writeAttribution(db, trx, cases, attributed, unassigned, now);
       await appendAudit(trx, options.audit, {
         action: 'attribution.lookup',
         target: `abuse-events:${events.length}`,
         purpose: 'abuse-notice: events from abuse reports',
-        detail: { addresses: answers.size, attributed: attributed.length, unassigned: unassigned.length },
+        detail: { addresses: queries.length, attributed: attributed.length, unassigned: unassigned.length },
       });
     });
     summary.attributed += attributed.length;
@@ -110,24 +160,25 @@ export async function attributeNewEvents(
   }
 }
 
-async function answerFor(
-  db: Kysely<Database>,
-  e: { sourceAddress: string | null; sourcePort: number | null; occurredAt: string },
-  inOwn: ((address: string) => boolean) | undefined,
-  options: EventAttributionOptions,
-): Promise<Answer> {
-  if (!e.sourceAddress) return { reason: 'no-address' };
-  if (inOwn && !inOwn(e.sourceAddress)) return { reason: 'outside-prefixes' };
-  const found = await lookupAddress(
-    db,
-    {
-      address: e.sourceAddress,
-      port: e.sourcePort ?? undefined,
-      atMs: Date.parse(e.occurredAt),
-      skewMs: options.skewMs,
-    },
-    options,
-  );
+const keyId = (k: { kind: string; value: string }) => `${k.kind}\0${k.value}`;
+
+/** Whether an address is the ISP's; an address is parsed once per run, not once per event. */
+function ownPrefixTest(prefixes: readonly string[]): (address: string) => boolean {
+  if (prefixes.length === 0) return () => true;
+  const test = prefixMembership(prefixes);
+  const known = new Map<string, boolean>();
+  return (address) => {
+    let inside = known.get(address);
+    if (inside === undefined) {
+      if (known.size >= CACHE_LIMIT) known.clear();
+      known.set(address, (inside = test(address)));
+    }
+    return inside;
+  };
+}
+
+/** The subscriber key a look-up names, or why there is none to act on. */
+function answerOf(found: Attribution[]): Answer {
   const keyed = found.filter((a) => a.subscriberKey !== undefined);
   if (keyed.length === 0) return { reason: 'no-lease' };
   const distinct = new Set(keyed.map((a) => `${a.keyKind ?? 'user'}\0${a.subscriberKey}`));

@@ -1,103 +1,31 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
 import { appendAudit } from '../audit/append.js';
-import { canMoveCase, nextCaseStates, OPEN_CASE_STATES, type CaseState } from '../domain/abuse-case.js';
+import { canMoveCase, nextCaseStates, type CaseState } from '../domain/abuse-case.js';
 import { actorLabel, type AuditContext } from '../domain/actor.js';
 import { nowIso } from '../domain/time.js';
 import { UserFacingError } from '../domain/user-facing-error.js';
 import type { AbuseCaseRow, Database } from '../store/schema.js';
 
-// Grouping attributed events into cases, and every change of a case's state: one path, which writes
-// the history row and the audit entry together with the change.
-
-const DAY_MS = 86_400_000;
-
-export type AttributedEvent = { id: number; subscriberId: string; type: string; occurredAt: string };
+// Every change of a case's state, its notes, and reading cases: one path for a change, which writes
+// the history row and the audit entry together with it. Events are grouped into cases in
+// attribution-batch.ts.
 
 /**
- * Puts each event in the open case of its subscriber and type whose last event is within the
- * aggregation window of it, or opens a case. Runs inside the caller's transaction. Returns how many
- * cases were opened.
+ * Moves a case to another state, for a reason; refused when the move makes no sense from where it is.
+ * `restricted` is reached only through an approved restriction (restrictions/), which passes
+ * `approvedRestriction`: the state must never say a subscriber is walled in when enforcement does not.
  */
-export async function groupIntoCases(
-  trx: Transaction<Database>,
-  events: AttributedEvent[],
-  windowDays: (type: string) => number,
-): Promise<number> {
-  let opened = 0;
-  const now = nowIso();
-  const groups = new Map<string, AttributedEvent[]>();
-  for (const e of events) {
-    const k = `${e.subscriberId}\0${e.type}`;
-    const list = groups.get(k) ?? [];
-    list.push(e);
-    groups.set(k, list);
-  }
-  for (const list of groups.values()) {
-    list.sort((a, b) => a.occurredAt.localeCompare(b.occurredAt));
-    const { subscriberId, type } = list[0]!;
-    const windowMs = windowDays(type) * DAY_MS;
-    let current = await trx
-      .selectFrom('abuseCases')
-      .selectAll()
-      .where('subscriberId', '=', subscriberId)
-      .where('type', '=', type)
-      .where('state', 'in', OPEN_CASE_STATES)
-      .orderBy('lastEventAt', 'desc')
-      .executeTakeFirst();
-    for (const e of list) {
-      const joins = current !== undefined && Date.parse(e.occurredAt) - Date.parse(current.lastEventAt) <= windowMs;
-      if (!joins) {
-        current = await openCase(trx, e, now);
-        opened++;
-      } else {
-        const c = current!;
-        c.eventCount += 1;
-        if (e.occurredAt > c.lastEventAt) c.lastEventAt = e.occurredAt;
-        if (e.occurredAt < c.firstEventAt) c.firstEventAt = e.occurredAt;
-        c.updatedAt = now;
-        await trx
-          .updateTable('abuseCases')
-          .set({ eventCount: c.eventCount, lastEventAt: c.lastEventAt, firstEventAt: c.firstEventAt, updatedAt: now })
-          .where('id', '=', c.id)
-          .execute();
-      }
-      await trx.updateTable('abuseEvents').set({ caseId: current!.id }).where('id', '=', e.id).execute();
-    }
-  }
-  return opened;
-}
-
-async function openCase(trx: Transaction<Database>, e: AttributedEvent, now: string): Promise<AbuseCaseRow> {
-  const row = await trx
-    .insertInto('abuseCases')
-    .values({
-      subscriberId: e.subscriberId,
-      type: e.type,
-      state: 'new',
-      openedAt: now,
-      updatedAt: now,
-      firstEventAt: e.occurredAt,
-      lastEventAt: e.occurredAt,
-      eventCount: 1,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  await trx
-    .insertInto('abuseCaseHistory')
-    .values({ caseId: row.id, at: now, actor: 'system:abuse', fromState: null, toState: 'new', reason: 'first event' })
-    .execute();
-  return row;
-}
-
-/** Moves a case to another state, for a reason; refused when the move makes no sense from where it is. */
 export async function moveCase(
   db: Kysely<Database>,
   audit: AuditContext,
   caseId: number,
   to: CaseState,
   reason: string,
+  options: { approvedRestriction?: boolean } = {},
 ): Promise<AbuseCaseRow> {
   if (reason.trim().length < 3) throw new UserFacingError(400, 'abuse.case_reason_required', {});
+  if (to === 'restricted' && !options.approvedRestriction)
+    throw new UserFacingError(409, 'abuse.case_restrict_via_approval', { id: caseId });
   return db.transaction().execute(async (trx) => {
     const current = await trx.selectFrom('abuseCases').selectAll().where('id', '=', caseId).executeTakeFirst();
     if (!current) throw new UserFacingError(404, 'abuse.case_not_found', { id: caseId });

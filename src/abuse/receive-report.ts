@@ -8,8 +8,10 @@ import { putDeadLetter } from '../store/dead-letters.js';
 import type { Database, NewAbuseEvent } from '../store/schema.js';
 import { loadCsvMapping } from './csv-mappings.js';
 import { readEvidence, storeEvidence } from './evidence.js';
+import { insertEvents } from './insert-events.js';
 import { abuseFormat, detectAbuseFormat, type AbuseFormatName } from './formats/registry.js';
 import type { ShadowserverSchema } from './formats/shadowserver-schema.js';
+import { handleBounce, isDeliveryStatusReport } from './notices/bounce.js';
 
 // Intake's single path: whatever brought a report (SMTP, IMAP, Maildir, upload, the command line, the
 // Shadowserver API), its bytes are kept as evidence first, a report row records the hash, and only
@@ -46,7 +48,11 @@ export type AbuseContext = {
   shadowserverSchema?: ShadowserverSchema | undefined;
 };
 
-const BATCH = 2000;
+// Event rows per insert, one transaction each: larger batches write the pages they share (the ends of
+// the indexes, the table's last page) fewer times; 10,000 rows are a few MB. Suggestions go in as one
+// multi-row statement, kept under SQLite's 32,766 bound variables.
+const BATCH = 25_000;
+const SUGGESTION_BATCH = 2000;
 
 export async function receiveReport(
   ctx: AbuseContext,
@@ -79,6 +85,8 @@ export async function receiveReport(
     }
     return outcomeOf(existing, true);
   }
+  // A bounce of a notice to a subscriber (notices/bounce.ts), not an abuse report.
+  if (!intake.format && isDeliveryStatusReport(evidence.head)) return handleBounce(ctx, evidence, intake);
   const format = intake.format ?? detectAbuseFormat(evidence.head, intake.fileName);
   const mail = format && format !== 'shadowserver' && format !== 'csv' ? mailHeaders(evidence.head) : {};
   if (mail.messageId) {
@@ -154,7 +162,7 @@ export async function parseReport(ctx: AbuseContext, reportId: number, progress?
   await ctx.db.deleteFrom('triageSuggestions').where('reportId', '=', reportId).execute();
   let seq = 0;
   const flush = async () => {
-    if (events.length) await ctx.db.insertInto('abuseEvents').values(events).execute();
+    if (events.length) await insertEvents(ctx.db, events);
     if (suggestions.length)
       await ctx.db
         .insertInto('triageSuggestions')
@@ -203,7 +211,7 @@ export async function parseReport(ctx: AbuseContext, reportId: number, progress?
         counts.events++;
         events.push(eventRow(record, reportId, seq++, now));
       }
-      if (events.length + suggestions.length >= BATCH) await flush();
+      if (events.length >= BATCH || suggestions.length >= SUGGESTION_BATCH) await flush();
     }
     await flush();
   }

@@ -1,3 +1,4 @@
+import type { AbuseRuntime } from '../abuse/desk.js';
 import type { Config } from '../config/index.js';
 import type { Enforcer } from '../enforce/service.js';
 import type { Logger } from '../log.js';
@@ -15,4 +16,6 @@ export type AppDeps = {
   enforcer?: Enforcer;
   /** The running server's observation inputs (live counters since start); absent outside `serve`. */
   observation?: { status(): InputStatus[] };
+  /** The running abuse desk (intake counters, its attribution runs); absent outside `serve`. */
+  abuse?: AbuseRuntime;
 };

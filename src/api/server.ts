@@ -28,6 +28,12 @@ import { intelAllowlistRoutes } from './routes/intel-allowlists.js';
 import { enforceRoutes } from './routes/enforce.js';
 import { attributionRoutes } from './routes/attribution.js';
 import { sightingRoutes } from './routes/sightings.js';
+import { abuseNoticeRoutes } from './routes/abuse-notices.js';
+import { abuseReportRoutes } from './routes/abuse-reports.js';
+import { abuseCaseRoutes } from './routes/abuse-cases.js';
+import { abuseMappingRoutes } from './routes/abuse-mappings.js';
+import { installAbuseMetrics } from './abuse-metrics.js';
+import { abuseRestrictionRoutes } from './routes/abuse-restrictions.js';
 import { createEnforcer } from '../enforce/service.js';
 
 /** The HTTP server: API, docs, metrics and the web UI. Not listening yet; the caller decides where. */
@@ -111,6 +117,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   installAuth(app, deps.store.db, deps.config.http.session_hours);
   installErrorHandling(app, await installWebUi(app));
   const metrics = installMetrics(app, deps.store.db, deps.observation);
+  installAbuseMetrics(metrics, deps.store.db, deps.abuse);
 
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
   app.get('/api/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
@@ -125,6 +132,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(subscriberRoutes(deps));
   await app.register(sightingRoutes(deps));
   await app.register(attributionRoutes(deps));
+  await app.register(abuseNoticeRoutes(deps));
+  await app.register(abuseReportRoutes(deps));
+  await app.register(abuseCaseRoutes(deps));
+  await app.register(abuseMappingRoutes(deps));
   const withEnforcer: AppDeps = deps.enforcer
     ? deps
     : {
@@ -140,5 +151,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   ]) {
     await app.register(routes(withEnforcer));
   }
+  await app.register(abuseRestrictionRoutes(withEnforcer));
   return app;
 }

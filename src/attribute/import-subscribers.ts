@@ -74,6 +74,7 @@ export function subscriberInput(r: SubscriberRecord, source: string): Subscriber
     contract: r.contract ?? null,
     plan: r.plan ?? null,
     status: r.status ?? null,
+    locale: r.locale ?? null,
     source,
     keys: r.keys,
   };

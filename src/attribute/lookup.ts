@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
 import { DEFAULT_STALE_INTERVALS, ownEnd } from './lease-interval.js';
-import { leaseTables, type LeaseCandidate } from './store/lease-store.js';
+import { leaseTables, type CandidateQuery, type LeaseCandidate } from './store/lease-store.js';
 
 /** One step of an attribution, from the address asked about inwards. */
 export type AttributionLink = {
@@ -75,14 +75,29 @@ export async function lookupAddress(
   query: LookupQuery,
   options: LookupOptions = {},
 ): Promise<Attribution[]> {
+  return lookupFrom((q) => leaseTables(db).candidates(db, q), query, options);
+}
+
+/** Where a look-up reads the intervals that may cover an address in a window: the store, or rows read beforehand. */
+export type CandidateSource = (query: CandidateQuery) => Promise<LeaseCandidate[]> | LeaseCandidate[];
+
+/**
+ * lookupAddress's judgement over any source of candidate intervals: lookupMany (lookup-many.ts) hands it
+ * the rows it read for a whole batch, so a batch is judged exactly as one look-up at a time would be.
+ */
+export async function lookupFrom(
+  source: CandidateSource,
+  query: LookupQuery,
+  options: LookupOptions = {},
+): Promise<Attribution[]> {
   const skew = query.skewMs ?? DEFAULT_SKEW_MS;
-  const found = await follow(db, query.address, query.port, query.atMs, skew, options, 0);
+  const found = await follow(source, query.address, query.port, query.atMs, skew, options, 0);
   if (found.length > 1) for (const a of found) a.notes.push('ambiguous');
   return found;
 }
 
 async function follow(
-  db: Kysely<Database>,
+  source: CandidateSource,
   address: string,
   port: number | undefined,
   atMs: number,
@@ -93,8 +108,7 @@ async function follow(
 ): Promise<Attribution[]> {
   const nowMs = options.nowMs ?? Date.now();
   const staleIntervals = options.staleIntervals ?? DEFAULT_STALE_INTERVALS;
-  const rows =
-    prefetched ?? (await leaseTables(db).candidates(db, { address, port, fromMs: atMs - skew, toMs: atMs + skew }));
+  const rows = prefetched ?? (await source({ address, port, fromMs: atMs - skew, toMs: atMs + skew }));
   const links: { link: AttributionLink; confidence: number; notes: AttributionNote[]; inner?: LeaseCandidate[] }[] = [];
   for (const row of rows) {
     const judged = judge(row, atMs, skew, nowMs, staleIntervals);
@@ -131,7 +145,9 @@ async function follow(
       cgnatConfidence -= 40;
     }
     const inner =
-      depth + 1 < MAX_CHAIN ? await follow(db, link.inside, undefined, atMs, skew, options, depth + 1, innerRows) : [];
+      depth + 1 < MAX_CHAIN
+        ? await follow(source, link.inside, undefined, atMs, skew, options, depth + 1, innerRows)
+        : [];
     if (inner.length === 0) {
       result.push({
         links: [link],

@@ -7,7 +7,10 @@ import { addCaseNote, caseTimeline, listCases, moveCase } from '../abuse/cases.j
 import { listCsvMappings, saveCsvMapping } from '../abuse/csv-mappings.js';
 import { lookupOptionsFor } from '../attribute/lookup-options.js';
 import type { Config } from '../config/index.js';
-import { CASE_STATES, isCaseState } from '../domain/abuse-case.js';
+import { CASE_STATES, isCaseState, UNASSIGNED_REASONS, type UnassignedReason } from '../domain/abuse-case.js';
+import { listEventPage } from '../abuse/queries.js';
+import { loadAbuseContext } from '../abuse/desk.js';
+import { retryUnassigned, unassignedCounts } from '../abuse/unassigned.js';
 import type { AuditContext } from '../domain/actor.js';
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
@@ -18,11 +21,15 @@ import { startJob } from '../jobs/run.js';
 import { say, withConfigOption, withStore } from './context.js';
 import { printTable } from './output.js';
 import { withProgressBar } from './progress.js';
+import { registerAbuseRestrictCommands } from './abuse-restrict.js';
+import { registerAbuseNoticeCommands } from './abuse-notify.js';
 
 export function registerAbuseCommands(program: Command): void {
   const abuse = program
     .command('abuse')
     .description('the abuse desk: reports in (ARF, X-ARF, Shadowserver, ACNS, CSV lists, mail), events out');
+  registerAbuseRestrictCommands(abuse);
+  registerAbuseNoticeCommands(abuse);
 
   withConfigOption(abuse.command('import <file>'))
     .description('read a report file or mail; the same bytes imported twice are one report')
@@ -61,7 +68,8 @@ export function registerAbuseCommands(program: Command): void {
               const bar = withProgressBar(say('importing', '取り込み中'), jobProgress);
               try {
                 return await receiveReport(
-                  { db: ctx.store.db, dataDir },
+                  // The operator's Shadowserver schema (abuse.shadowserver_schema), as serve reads with.
+                  { ...(await loadAbuseContext(ctx.store.db, ctx.config, ctx.configDir)), dataDir },
                   createReadStream(file, { highWaterMark: 256 * 1024 }),
                   {
                     transport: 'cli',
@@ -219,6 +227,72 @@ export function registerAbuseCommands(program: Command): void {
         );
       });
     });
+
+  withConfigOption(abuse.command('unassigned'))
+    .description('the unassigned queue: events no subscriber could be found for, each with the reason')
+    .option('--reason <reason>', `only this reason: ${UNASSIGNED_REASONS.join(', ')}`)
+    .option('--limit <n>', 'how many events to list, newest first (default 50)', Number)
+    .option('--json', 'print the counts and the events as JSON')
+    .action(async (opts: { reason?: string; limit?: number; json?: boolean; config?: string }) => {
+      const reason = unassignedReasonOption(opts.reason);
+      await withStore(opts, async (ctx) => {
+        const reasons = await unassignedCounts(ctx.store.db);
+        const { items } = await listEventPage(
+          ctx.store.db,
+          { state: 'unassigned', reason },
+          { limit: opts.limit ?? 50 },
+        );
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify({ reasons, events: items }, null, 2)}\n`);
+          return;
+        }
+        printTable(reasons, ['reason', 'count', 'firstReceivedAt', 'lastReceivedAt']);
+        process.stdout.write('\n');
+        printTable(
+          items.map((e) => ({
+            id: e.id,
+            occurred: e.occurredAt,
+            type: e.type,
+            address: e.source.address ?? e.source.hostname ?? e.source.url,
+            port: e.source.port,
+            reason: e.unassignedReason,
+            key: e.subscriberKey,
+            report: e.reportId,
+          })),
+          ['id', 'occurred', 'type', 'address', 'port', 'reason', 'key', 'report'],
+        );
+      });
+    });
+
+  withConfigOption(abuse.command('attribute'))
+    .description('give new events their subscriber and case now (serve does this as reports arrive and every minute)')
+    .option('--retry-unassigned', 'first put unassigned events back, to be looked up again (after a late lease log)')
+    .option('--reason <reason>', `with --retry-unassigned: only events unassigned for this reason`)
+    .option('--json', 'print the result as JSON')
+    .action(async (opts: { retryUnassigned?: boolean; reason?: string; json?: boolean; config?: string }) => {
+      const reason = unassignedReasonOption(opts.reason);
+      if (reason && !opts.retryUnassigned) {
+        throw new Error(
+          say('--reason goes with --retry-unassigned', '--reason は --retry-unassigned と一緒に指定してください'),
+        );
+      }
+      await withStore(opts, async (ctx) => {
+        const retried = opts.retryUnassigned
+          ? await retryUnassigned(ctx.store.db, { reasons: reason ? [reason] : undefined }, ctx.audit)
+          : 0;
+        const s = await attributeEvents(ctx.store.db, ctx.config, ctx.audit);
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify({ retried, ...s }, null, 2)}\n`);
+          return;
+        }
+        process.stdout.write(
+          say(
+            `${opts.retryUnassigned ? `${retried} unassigned events looked up again; ` : ''}${s.attributed} events given to subscribers (${s.casesOpened} new cases), ${s.unassigned} unassigned\n`,
+            `${opts.retryUnassigned ? `未割り当て ${retried} 件を再照会。` : ''}加入者に割り当て ${s.attributed} 件（新規ケース ${s.casesOpened} 件）、未割り当て ${s.unassigned} 件\n`,
+          ),
+        );
+      });
+    });
 }
 
 /** Gives every new event its subscriber and case, as `serve` does continuously. */
@@ -256,6 +330,17 @@ function printOutcome(file: string, r: ReportOutcome, cases: EventAttributionSum
         `  ${cases.attributed} events given to subscribers (${cases.casesOpened} new cases), ${cases.unassigned} unassigned\n`,
       `${file}: レポート ${r.reportId}、形式 ${r.format ?? '不明'}、${r.state}: イベント ${r.events} 件、不正 ${r.rejected} 件（デッドレター）、確認候補 ${r.suggestions} 件\n` +
         `  加入者に割り当て ${cases.attributed} 件（新規ケース ${cases.casesOpened} 件）、未割り当て ${cases.unassigned} 件\n`,
+    ),
+  );
+}
+
+function unassignedReasonOption(reason: string | undefined): UnassignedReason | undefined {
+  if (reason === undefined) return undefined;
+  if ((UNASSIGNED_REASONS as readonly string[]).includes(reason)) return reason as UnassignedReason;
+  throw new Error(
+    say(
+      `--reason: expected one of ${UNASSIGNED_REASONS.join(', ')}, got "${reason}"`,
+      `--reason: ${UNASSIGNED_REASONS.join(', ')} のいずれかを指定してください（指定値: "${reason}"）`,
     ),
   );
 }

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { Kysely } from 'kysely';
+import { restrictedClientAddresses } from '../abuse/restrictions/active-clients.js';
 import type { Config } from '../config/index.js';
 import type { AuditContext } from '../domain/actor.js';
 import { UserFacingError } from '../domain/user-facing-error.js';
@@ -16,7 +17,10 @@ export type CycleContext = {
   config: Config;
   allowlists: Allowlist[];
   audit: AuditContext;
-  /** Walled-garden subscribers' prefixes (the abuse desk's restrictions), carried as rpz-client-ip. */
+  /**
+   * Walled-garden subscribers' prefixes (the abuse desk's restrictions), carried as rpz-client-ip.
+   * Unset: read from the active restrictions, so every publisher (serve, the CLI) carries them.
+   */
   restrictedClients?: string[];
   now?: Date;
 };
@@ -34,7 +38,8 @@ export function enabledPoint(config: Config, name: string): PointName {
 }
 
 async function snapshotsNow(ctx: CycleContext): Promise<Snapshots> {
-  return buildSnapshots(ctx.db, ctx.config, ctx.allowlists, ctx.now ?? new Date(), ctx.restrictedClients ?? []);
+  const clients = ctx.restrictedClients ?? (await restrictedClientAddresses(ctx.db));
+  return buildSnapshots(ctx.db, ctx.config, ctx.allowlists, ctx.now ?? new Date(), clients);
 }
 
 /** Publishes every enabled point (or only `only`) from one snapshot of the effective claims. */

@@ -147,6 +147,61 @@ describe('renderNftables', () => {
   });
 });
 
+describe('the walled garden in nftables', () => {
+  const restricted = {
+    ...snapshot([entry('ipv4', '203.0.113.9')]),
+    restrictedClients: ['198.51.100.7', '198.51.100.6', '2001:db8:1200::/56'],
+  };
+
+  test('restricted clients are in their own sets for the operator rules; nothing is dropped unless asked', () => {
+    const script = renderNftables(restricted, context().config.enforce, { walledGarden: false, allow: [] });
+    assert.deepEqual(elements(script, 'restricted_v4'), ['198.51.100.6/31'], 'collapsed, as nft needs');
+    assert.deepEqual(elements(script, 'restricted_v6'), ['2001:db8:1200::/56']);
+    assert.doesNotMatch(script, /restricted_allow|@restricted/);
+    assert.doesNotMatch(renderNftables(restricted, context().config.enforce), /restricted/, 'off: no sets at all');
+  });
+
+  test('walled_garden drops their forwarded traffic except to the allowed addresses, logged', () => {
+    const garden = { walledGarden: true, allow: ['192.0.2.53', '192.0.2.80', '2001:db8::53'] };
+    const script = renderNftables(restricted, context().config.enforce, garden);
+    assert.deepEqual(elements(script, 'restricted_allow_v4'), ['192.0.2.53', '192.0.2.80']);
+    assert.deepEqual(elements(script, 'restricted_allow_v6'), ['2001:db8::53']);
+    const forward = rules(script, 'forward');
+    assert.ok(forward.includes('ip saddr @restricted_v4 ip daddr != @restricted_allow_v4 counter drop'));
+    assert.ok(forward.includes('ip6 saddr @restricted_v6 ip6 daddr != @restricted_allow_v6 counter drop'));
+    assert.ok(forward.some((r) => /^ip saddr @restricted_v4 .* log prefix "mizugiwa restricted "$/.test(r)));
+    for (const chain of ['input', 'output']) assert.ok(!rules(script, chain).some((r) => r.includes('restricted')));
+    const shadow = renderNftables(restricted, context({ monitor: true }).config.enforce, garden);
+    assert.ok(!rules(shadow, 'forward').some((r) => r.includes('restricted') && r.endsWith('drop')));
+    assert.ok(
+      rules(shadow, 'forward').some((r) => r.startsWith('ip saddr @restricted_v4') && r.includes('mizugiwa monitor')),
+    );
+  });
+
+  test('the point takes the garden from abuse.escalation.nftables, and its keys name the clients', () => {
+    const on = context({}, {});
+    const config = {
+      ...on,
+      config: {
+        ...on.config,
+        abuse: {
+          ...on.config.abuse,
+          escalation: { ...on.config.abuse.escalation, nftables: { enabled: true, walled_garden: false, allow: [] } },
+        },
+      },
+    };
+    const artifact = nftablesPoint.render(restricted, config);
+    assert.deepEqual(artifact.keys, [
+      'client 198.51.100.6',
+      'client 198.51.100.7',
+      'client 2001:db8:1200::/56',
+      'ipv4 203.0.113.9 block',
+    ]);
+    assert.match(artifact.files[0]!.content, /set restricted_v4 \{/);
+    assert.deepEqual(nftablesPoint.render(restricted, on).keys, ['ipv4 203.0.113.9 block']);
+  });
+});
+
 describe('nftablesPoint', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mzg-nft-'));
   after(() => rmSync(dir, { recursive: true, force: true }));

@@ -32,6 +32,12 @@ import { entryKey, type PolicyEntry, type PolicySnapshot } from './snapshot.js';
 // whatever `log` says, because the log is what monitor mode is for. Logging is rate-limited per rule
 // (LOG_LIMIT). Nothing here uses conntrack: a stateless router stays stateless. Inside a network
 // namespace other than the host's, the kernel only logs when net.netfilter.nf_log_all_netns=1.
+//
+// The walled garden (abuse.escalation.nftables.enabled): the addresses of restricted subscribers are
+// in the sets restricted_v4 / restricted_v6, for the operator's own rules (a redirect of their web
+// traffic to the notice page, say). With walled_garden on, forward also drops their traffic to
+// anything but restricted_allow_v4 / restricted_allow_v6 (the resolver, the notice page, update
+// servers: abuse.escalation.nftables.allow), logged with "mizugiwa restricted ".
 
 /**
  * Log lines per rule: a listed scanner can send a hundred thousand packets a second, and the kernel
@@ -185,14 +191,38 @@ function matches(prefix: SetName, dir: 'saddr' | 'daddr'): string[] {
   ];
 }
 
+/** The walled garden's part of the script: the restricted clients come from the snapshot. */
+export type WalledGardenOptions = { walledGarden: boolean; allow: readonly string[] };
+
+/** Forward rules for restricted clients: everything but the allowed destinations. */
+function gardenRules(monitorAll: boolean, log: boolean): string[] {
+  const out: string[] = [];
+  for (const [ip, family] of [
+    ['ip', 'v4'],
+    ['ip6', 'v6'],
+  ] as const) {
+    const m = `${ip} saddr @restricted_${family} ${ip} daddr != @restricted_allow_${family}`;
+    if (monitorAll) {
+      out.push(`\t\t${m} counter ${LOG_LIMIT} log prefix "mizugiwa monitor "`);
+      continue;
+    }
+    if (log) out.push(`\t\t${m} ${LOG_LIMIT} log prefix "mizugiwa restricted "`);
+    out.push(`\t\t${m} counter drop`);
+  }
+  return out;
+}
+
 const CHAINS: { name: string; directions: ('saddr' | 'daddr')[] }[] = [
   { name: 'input', directions: ['saddr'] },
   { name: 'forward', directions: ['daddr', 'saddr'] },
   { name: 'output', directions: ['daddr'] },
 ];
 
-/** The nft script for a snapshot: deterministic, and loadable by `nft -f` whatever was loaded before. */
-export function renderNftables(snapshot: PolicySnapshot, enforce: EnforceConfig): string {
+/**
+ * The nft script for a snapshot: deterministic, and loadable by `nft -f` whatever was loaded before.
+ * With `garden`, the restricted clients' sets (and, if asked, their forward rules) are in it too.
+ */
+export function renderNftables(snapshot: PolicySnapshot, enforce: EnforceConfig, garden?: WalledGardenOptions): string {
   const nft = enforce.nftables;
   const monitorAll = enforce.monitor || nft.monitor;
   const sets = buildSets(
@@ -223,6 +253,24 @@ export function renderNftables(snapshot: PolicySnapshot, enforce: EnforceConfig)
       '',
     );
   }
+  if (garden) {
+    const clients = collapseNetworks(snapshot.restrictedClients);
+    lines.push(
+      ...setBlock('restricted_v4', 'ipv4_addr', true, clients.v4),
+      '',
+      ...setBlock('restricted_v6', 'ipv6_addr', true, clients.v6),
+      '',
+    );
+    if (garden.walledGarden) {
+      const allow = collapseNetworks(garden.allow);
+      lines.push(
+        ...setBlock('restricted_allow_v4', 'ipv4_addr', true, allow.v4),
+        '',
+        ...setBlock('restricted_allow_v6', 'ipv6_addr', true, allow.v6),
+        '',
+      );
+    }
+  }
   for (const chain of CHAINS) {
     lines.push(`\tchain ${chain.name} {`, `\t\ttype filter hook ${chain.name} priority filter - 10; policy accept;`);
     for (const dir of chain.directions) {
@@ -234,6 +282,7 @@ export function renderNftables(snapshot: PolicySnapshot, enforce: EnforceConfig)
         lines.push(`\t\t${m} counter drop`);
       }
     }
+    if (chain.name === 'forward' && garden?.walledGarden) lines.push(...gardenRules(monitorAll, nft.log));
     // After the drops: an address both blocked and watched is dropped, and logged once, as a drop.
     for (const dir of chain.directions) {
       for (const m of matches('monitor', dir))
@@ -246,14 +295,24 @@ export function renderNftables(snapshot: PolicySnapshot, enforce: EnforceConfig)
   return lines.join('\n');
 }
 
+/** The walled-garden options when restricted clients go into nftables (abuse.escalation.nftables). */
+export function walledGardenOptions(config: RenderContext['config']): WalledGardenOptions | undefined {
+  const nft = config.abuse.escalation.nftables;
+  return nft.enabled ? { walledGarden: nft.walled_garden, allow: nft.allow } : undefined;
+}
+
 export const nftablesPoint: EnforcementPoint = {
   name: 'nftables',
   render(snapshot, context) {
-    const keys = snapshot.entries.filter((e) => CARRIED.has(e.type)).map(entryKey);
+    const garden = walledGardenOptions(context.config);
+    const keys = [
+      ...snapshot.entries.filter((e) => CARRIED.has(e.type)).map(entryKey),
+      ...(garden ? snapshot.restrictedClients.map((prefix) => `client ${prefix}`) : []),
+    ];
     return {
       point: 'nftables',
       keys: keys.sort(),
-      files: [{ path: nftablesFile(context), content: renderNftables(snapshot, context.config.enforce) }],
+      files: [{ path: nftablesFile(context), content: renderNftables(snapshot, context.config.enforce, garden) }],
     };
   },
   async apply(artifact, context) {

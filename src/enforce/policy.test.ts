@@ -118,5 +118,19 @@ for (const kind of await storeKinds()) {
       );
       assert.deepEqual(snapshots.get('rpz')?.passthru, ['www.shared.example']);
     });
+
+    test('restricted clients go to the resolver always, and to the firewall only when the desk asks', async () => {
+      const clients = ['198.51.100.7', '2001:db8:1200::/56', '198.51.100.7'];
+      const plain = await buildSnapshots(store.db, config(), BASE, NOW, clients);
+      assert.deepEqual(plain.snapshots.get('rpz')?.restrictedClients, ['198.51.100.7', '2001:db8:1200::/56']);
+      assert.deepEqual(plain.snapshots.get('nftables')?.restrictedClients, []);
+      assert.deepEqual(plain.snapshots.get('squid')?.restrictedClients, []);
+      const withFirewall = configSchema.parse({
+        enforce: { nftables: { enabled: true } },
+        abuse: { escalation: { nftables: { enabled: true } } },
+      });
+      const { snapshots } = await buildSnapshots(store.db, withFirewall, BASE, NOW, clients);
+      assert.deepEqual(snapshots.get('nftables')?.restrictedClients, ['198.51.100.7', '2001:db8:1200::/56']);
+    });
   });
 }

@@ -98,6 +98,9 @@ export async function buildSnapshots(
   if (group.length) flush(group);
 
   const clients = [...new Set(restrictedClients)].sort();
+  // The walled garden is the resolver's (rpz-client-ip), and the firewall's when the desk asks for it.
+  const carriesClients = (point: PointName) =>
+    point === 'rpz' || (point === 'nftables' && config.abuse.escalation.nftables.enabled);
   const snapshots = new Map<PointName, PolicySnapshot>();
   for (const point of points) {
     const list = entries.get(point) as PolicyEntry[];
@@ -105,7 +108,7 @@ export async function buildSnapshots(
       point,
       entries: list,
       passthru: point === 'rpz' ? passthruNames(list, allowlists) : [],
-      restrictedClients: point === 'rpz' ? clients : [],
+      restrictedClients: carriesClients(point) ? clients : [],
     });
   }
   return { snapshots, stopped, nextExpiry };

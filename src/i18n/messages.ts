@@ -45,6 +45,8 @@ const en = {
     '{point}: version {version} could not be applied ({error}). The previous files stay live; fix the device or its reload command.',
   'abuse.report_not_found': 'There is no abuse report with id {id}.',
   'abuse.case_not_found': 'There is no case with id {id}.',
+  'abuse.case_restrict_via_approval':
+    'Case {id} is restricted only through a restriction request and its approval (`mizugiwa abuse restrict {id}`), so that the subscriber is really walled in when the case says so.',
   'abuse.case_reason_required': 'Say why (a few words): every change of a case is recorded with its reason.',
   'abuse.case_bad_move': 'Case {id} is {from}; it cannot become {to}. From {from} it can become: {allowed}.',
   'abuse.mapping_not_found':
@@ -52,6 +54,32 @@ const en = {
   'abuse.mapping_invalid': 'The CSV mapping "{name}" is not valid: {problems}',
   'abuse.unknown_format':
     'The format of {file} could not be recognised. Give it with --format (arf, xarf, shadowserver, acns, csv with --mapping, mail).',
+  'abuse.mapping_required':
+    'A CSV list is read through a saved column mapping: name it (mapping=<name>; the saved ones are under /api/abuse/mappings).',
+  'abuse.upload_empty': 'The upload is empty: send the report as the request body, or as the "file" field of a form.',
+  'abuse.upload_too_large':
+    'The upload is larger than {max} bytes. Import a file this big on the server with `mizugiwa abuse import <file>`.',
+  'abuse.upload_bad_form': 'The form could not be read: {problem}.',
+  'abuse.upload_no_file': 'The form has no file: send the report in a field named "file".',
+  'abuse.evidence_missing':
+    'The evidence file of report {id} ({sha256}) is missing from the data directory; restore it from a backup.',
+  'abuse.restriction_not_found': 'There is no restriction with id {id}.',
+  'abuse.restriction_case_state':
+    'Case {id} is {state}: a subscriber is restricted only after being notified (a case that is notified or reminded).',
+  'abuse.restriction_exists': 'Case {id} already has restriction {restriction} ({state}).',
+  'abuse.restriction_not_pending': 'Restriction {id} is {state}: only a pending restriction can be approved.',
+  'abuse.restriction_self_approval':
+    'You asked for restriction {id} yourself: someone else with the abuse.restrict permission must approve it (a desk of one sets abuse.escalation.allow_self_approval).',
+  'abuse.restriction_not_open': 'Restriction {id} is {state}: only a pending or active restriction can be released.',
+  'abuse.notice_not_found': 'There is no notice with id {id}.',
+  'abuse.notices_no_smtp':
+    'Notices cannot be sent: abuse.notices.smtp.host is not set in the config. A dry run (--dry-run) and the CSV export work without it.',
+  'abuse.template_unknown':
+    'There is no notice template "{name}": the names are digest, generic and the classes (RSIT types such as infected-system).',
+  'abuse.template_locale': 'Notice templates exist in ja and en, not "{locale}".',
+  'abuse.template_invalid': 'The template {name} ({locale}) cannot be used: {problem}.',
+  'abuse.template_not_overridden':
+    'The template {name} ({locale}) has not been changed, so there is nothing to revert: the built-in one is in use.',
   'request.invalid': 'The request is not valid: {detail}',
   'request.not_found': 'There is no such API route: {method} {url}.',
   'server.error': 'Something went wrong on the server; the log has the details (request id {requestId}).',
@@ -103,6 +131,8 @@ const ja: Record<MessageKey, string> = {
     '{point}: 版 {version} を適用できませんでした（{error}）。前のファイルが有効なままです。機器または再読み込みコマンドを直してください。',
   'abuse.report_not_found': 'ID {id} の abuse レポートはありません。',
   'abuse.case_not_found': 'ID {id} のケースはありません。',
+  'abuse.case_restrict_via_approval':
+    'ケース {id} を restricted にするには、制限の申請と承認を経てください（`mizugiwa abuse restrict {id}`）。ケースの表示と実際の制限を一致させるためです。',
   'abuse.case_reason_required':
     '理由を書いてください（短くて構いません）。ケースの変更はすべて理由とともに記録されます。',
   'abuse.case_bad_move': 'ケース {id} は {from} です。{to} にはできません。{from} から移れるのは: {allowed}',
@@ -111,6 +141,33 @@ const ja: Record<MessageKey, string> = {
   'abuse.mapping_invalid': 'CSV マッピング「{name}」が正しくありません: {problems}',
   'abuse.unknown_format':
     '{file} の形式を判別できませんでした。--format で指定してください（arf、xarf、shadowserver、acns、csv と --mapping、mail）。',
+  'abuse.mapping_required':
+    'CSV のリストは保存済みの列マッピングで読みます。名前を指定してください（mapping=<名前>。保存済みのものは /api/abuse/mappings にあります）。',
+  'abuse.upload_empty':
+    'アップロードが空です。レポートをリクエスト本文として、またはフォームの「file」フィールドとして送ってください。',
+  'abuse.upload_too_large':
+    'アップロードが {max} バイトを超えています。この大きさのファイルはサーバー上で `mizugiwa abuse import <ファイル>` で取り込んでください。',
+  'abuse.upload_bad_form': 'フォームを読めませんでした: {problem}',
+  'abuse.upload_no_file': 'フォームにファイルがありません。レポートを「file」という名前のフィールドで送ってください。',
+  'abuse.evidence_missing':
+    'レポート {id} の証拠ファイル（{sha256}）がデータディレクトリにありません。バックアップから戻してください。',
+  'abuse.restriction_not_found': 'ID {id} の利用制限はありません。',
+  'abuse.restriction_case_state':
+    'ケース {id} は {state} です。利用制限は加入者へ通知した後（notified または reminded のケース）にのみ行えます。',
+  'abuse.restriction_exists': 'ケース {id} には既に利用制限 {restriction}（{state}）があります。',
+  'abuse.restriction_not_pending': '利用制限 {id} は {state} です。承認できるのは承認待ち（pending）の制限だけです。',
+  'abuse.restriction_self_approval':
+    '利用制限 {id} はあなた自身が申請したものです。abuse.restrict 権限を持つ別の担当者が承認してください（担当者が一人の場合は abuse.escalation.allow_self_approval を設定します）。',
+  'abuse.restriction_not_open': '利用制限 {id} は {state} です。解除できるのは承認待ちまたは有効な制限だけです。',
+  'abuse.notice_not_found': 'ID {id} の通知はありません。',
+  'abuse.notices_no_smtp':
+    '通知を送信できません。設定の abuse.notices.smtp.host が空です。ドライラン（--dry-run）と CSV 出力は設定なしでも使えます。',
+  'abuse.template_unknown':
+    '通知テンプレート「{name}」はありません。名前は digest、generic、または分類名（infected-system などの RSIT タイプ）です。',
+  'abuse.template_locale': '通知テンプレートは ja と en だけです（指定値:「{locale}」）。',
+  'abuse.template_invalid': 'テンプレート {name}（{locale}）は使えません: {problem}',
+  'abuse.template_not_overridden':
+    'テンプレート {name}（{locale}）は変更されていないため、元に戻すものはありません。組み込みのテンプレートが使われています。',
   'request.invalid': 'リクエストが正しくありません: {detail}',
   'request.not_found': 'その API はありません: {method} {url}',
   'server.error': 'サーバーでエラーが発生しました。詳細はログにあります（リクエスト ID {requestId}）。',

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Kysely } from 'kysely';
+import { createWalledGarden, type WalledGarden } from '../abuse/restrictions/garden.js';
 import type { Config } from '../config/index.js';
 import { rpzZoneFile } from '../enforce/rpz/point.js';
 import { startRpzServer, type RpzServer } from '../enforce/rpz/server.js';
@@ -16,6 +17,8 @@ export type Enforcement = {
   enforcer: Enforcer;
   rpz: RpzServer | undefined;
   sinkhole: Sinkhole | undefined;
+  /** The abuse desk's restrictions: who the notice page is for, following subscribers, releases. */
+  garden: WalledGarden;
   /** Lines for the start-up banner: where each listener is. */
   describe(): string[];
   stop(): Promise<void>;
@@ -24,6 +27,7 @@ export type Enforcement = {
 /**
  * What `serve` runs for enforcement: the RPZ transfer server (serving the last published zone from
  * the first second, so resolvers never see an empty policy after a restart), the sinkhole block page,
+ * the walled garden (restricted subscribers: the notice page, following their addresses, releases),
  * and the enforcer that publishes to every point. Stopped in reverse order.
  */
 export async function startEnforcement(deps: {
@@ -38,6 +42,14 @@ export async function startEnforcement(deps: {
   const { db, config, log } = deps;
   let rpz: RpzServer | undefined;
   let sinkhole: Sinkhole | undefined;
+  let enforcer: Enforcer | undefined;
+  const garden = createWalledGarden({
+    db,
+    escalation: config.abuse.escalation,
+    log: log.child({ component: 'walled-garden' }),
+    poke: () => enforcer?.poke(),
+    schedule: true,
+  });
   try {
     let zone: RpzZone | undefined;
     if (config.enforce.rpz.enabled) {
@@ -65,6 +77,8 @@ export async function startEnforcement(deps: {
           const match = deps.matcher.current.domain(host);
           return match && { categories: match.ref.categories };
         },
+        restricted: (clientIp) => garden.lookup(clientIp),
+        timeZone: config.ui.timezone,
         onHit: (hit) => {
           const match = hit.host === '' ? undefined : deps.matcher.current.domain(hit.host);
           if (!match || !deps.observe) return;
@@ -85,7 +99,7 @@ export async function startEnforcement(deps: {
       });
     }
     const server = rpz;
-    const enforcer = createEnforcer({
+    enforcer = createEnforcer({
       db,
       config,
       configDir: deps.configDir,
@@ -98,6 +112,7 @@ export async function startEnforcement(deps: {
       enforcer,
       rpz,
       sinkhole,
+      garden,
       describe() {
         const lines: string[] = [];
         if (rpz) {
@@ -115,12 +130,14 @@ export async function startEnforcement(deps: {
         return lines;
       },
       async stop() {
-        await enforcer.stop();
+        await garden.stop();
+        await enforcer!.stop();
         await sinkhole?.close();
         await rpz?.close();
       },
     };
   } catch (err) {
+    await garden.stop().catch(() => undefined);
     await sinkhole?.close().catch(() => undefined);
     await rpz?.close().catch(() => undefined);
     throw err;

@@ -18,6 +18,8 @@ import { createLiveMatcher } from '../match/live.js';
 import { startEnforcement, type Enforcement } from './enforcement.js';
 import { startObservation, type Observation } from './observation.js';
 import { startAttribution, type Attribution } from './attribution.js';
+import { startAbuse, type Abuse } from './abuse.js';
+import { describeNotifier, notifierTasks } from '../abuse/notices/index.js';
 
 export type RunningServer = {
   url: string;
@@ -43,6 +45,7 @@ export async function startServer(
   let enforcement: Enforcement | undefined;
   let observation: Observation | undefined;
   let attribution: Attribution | undefined;
+  let abuse: Abuse | undefined;
   try {
     if (store.sqliteFile) lock = acquireInstanceLock(store.sqliteFile);
     const { applied } = await migrate(store);
@@ -54,6 +57,7 @@ export async function startServer(
     const matcher = await createLiveMatcher(store.db);
     log.info({ indicators: matcher.current.counts }, 'matcher built');
     attribution = await startAttribution({ db: store.db, config, configDir, log });
+    abuse = await startAbuse({ db: store.db, config, configDir, log });
     observation = await startObservation({ store, config, configDir, log, matcher });
     enforcement = await startEnforcement({
       db: store.db,
@@ -70,6 +74,7 @@ export async function startServer(
       log,
       enforcer: enforcement.enforcer,
       observation: observation.pipeline,
+      abuse,
     });
     const { host, port } = parseListen(config.http.listen)!;
     await app.listen({ host, port });
@@ -92,6 +97,7 @@ export async function startServer(
         // Expiry is applied at lookup time; this rebuild just keeps the index free of what expired.
         { name: 'matcher-rebuild', cron: '*/10 * * * *', run: () => matcher.rebuild() },
         ...sourceTasks(store.db, config, configDir, matcher, log, () => enforcement?.enforcer.poke()),
+        ...notifierTasks(store.db, config.abuse.notices, configDir, log),
       ],
       log,
     );
@@ -99,6 +105,8 @@ export async function startServer(
     for (const line of enforcement.describe()) print(line);
     for (const line of observation.describe()) print(line);
     for (const line of attribution.describe()) print(line);
+    for (const line of abuse.describe()) print(line);
+    print(describeNotifier(config.abuse.notices));
     log.info({ url, store: store.location }, 'server started');
 
     let stopping: Promise<void> | undefined;
@@ -106,6 +114,7 @@ export async function startServer(
     const enforcing = enforcement;
     const observing = observation;
     const attributing = attribution;
+    const desk = abuse;
     const stop = (reason: string): Promise<void> => {
       stopping ??= (async () => {
         log.info({ reason }, 'stopping');
@@ -117,6 +126,7 @@ export async function startServer(
         // After enforcement: the sinkhole hands its last hits to the pipeline before it drains.
         await observing.stop();
         await attributing.stop();
+        await desk.stop();
         const timer = setTimeout(() => {
           log.warn('in-flight requests did not finish in time; closing connections');
           running.server.closeAllConnections();
@@ -135,6 +145,7 @@ export async function startServer(
     await enforcement?.stop().catch(() => undefined);
     await observation?.stop().catch(() => undefined);
     await attribution?.stop().catch(() => undefined);
+    await abuse?.stop().catch(() => undefined);
     await app?.close().catch(() => undefined);
     await store.close().catch(() => undefined);
     lock?.release();

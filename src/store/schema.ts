@@ -32,6 +32,11 @@ export interface Database {
   abuseCases: AbuseCasesTable;
   abuseCaseHistory: AbuseCaseHistoryTable;
   abuseCaseNotes: AbuseCaseNotesTable;
+  notices: NoticesTable;
+  noticeCases: NoticeCasesTable;
+  noticeTemplates: NoticeTemplatesTable;
+  abuseRestrictions: AbuseRestrictionsTable;
+  abuseRestrictionAddresses: AbuseRestrictionAddressesTable;
 }
 
 export interface UsersTable {
@@ -136,6 +141,8 @@ export interface SubscribersTable {
   status: string | null;
   /** Where the record came from: `csv`, `api`, `http-directory`. */
   source: string | null;
+  /** The language notices are written in (`ja`, `en`); null: abuse.notices.default_locale. */
+  locale: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -420,4 +427,72 @@ export interface AbuseCaseNotesTable {
   at: string;
   author: string;
   text: string;
+}
+
+export interface AbuseRestrictionsTable {
+  id: Generated<number>;
+  caseId: number;
+  subscriberId: string;
+  type: string;
+  state: string;
+  reason: string;
+  requestedBy: string;
+  requestedAt: string;
+  approvedBy: string | null;
+  approvedAt: string | null;
+  releasedBy: string | null;
+  releasedAt: string | null;
+  releaseKind: string | null;
+  releaseReason: string | null;
+}
+export type AbuseRestrictionRow = Selectable<AbuseRestrictionsTable>;
+
+export interface AbuseRestrictionAddressesTable {
+  id: Generated<number>;
+  restrictionId: number;
+  address: string;
+  since: string;
+  until: string | null;
+}
+
+export interface NoticesTable {
+  id: Generated<number>;
+  subscriberId: string;
+  locale: string;
+  /** notice | reminder */
+  kind: string;
+  /** email | export */
+  channel: string;
+  recipient: string | null;
+  subject: string;
+  body: string;
+  messageId: string | null;
+  /** pending | sent | failed | bounced | exported */
+  status: string;
+  error: string | null;
+  attempts: Generated<number>;
+  createdBy: string;
+  createdAt: string;
+  updatedAt: string;
+  sentAt: string | null;
+  bouncedAt: string | null;
+  bounceStatus: string | null;
+  bounceDiagnostic: string | null;
+}
+export type NoticeRow = Selectable<NoticesTable>;
+
+export interface NoticeCasesTable {
+  noticeId: number;
+  caseId: number;
+  /** notice | reminder */
+  kind: string;
+  round: number;
+}
+
+export interface NoticeTemplatesTable {
+  name: string;
+  locale: string;
+  source: string;
+  updatedBy: string;
+  updatedAt: string;
 }

@@ -14,8 +14,11 @@ export type Subscriber = SubscriberRow;
 
 export type SubscriberKey = { kind: string; value: string };
 
-export type SubscriberInput = Omit<Subscriber, 'createdAt' | 'updatedAt' | 'nameKana' | 'plan' | 'status' | 'source'> &
-  Partial<Pick<Subscriber, 'nameKana' | 'plan' | 'status' | 'source'>> & {
+export type SubscriberInput = Omit<
+  Subscriber,
+  'createdAt' | 'updatedAt' | 'nameKana' | 'plan' | 'status' | 'source' | 'locale'
+> &
+  Partial<Pick<Subscriber, 'nameKana' | 'plan' | 'status' | 'source' | 'locale'>> & {
     /** Replaces the keys the subscriber is known by, when given. */
     keys?: SubscriberKey[] | undefined;
   };
@@ -110,6 +113,7 @@ async function writeSubscribers(trx: Kysely<Database>, inputs: SubscriberInput[]
       status: null,
       source: null,
       ...record,
+      locale: record.locale ?? null,
     };
     await trx
       .insertInto('subscribers')
@@ -125,6 +129,8 @@ async function writeSubscribers(trx: Kysely<Database>, inputs: SubscriberInput[]
           plan: values.plan,
           status: values.status,
           source: values.source,
+          // A record that names no language keeps the one it has (set by an earlier import or by hand).
+          ...(record.locale != null && { locale: record.locale }),
           updatedAt: now,
         }),
       )

@@ -122,9 +122,12 @@ describe('mizugiwa abuse import', () => {
       .map((l) => JSON.parse(l) as { id: number; type: string; state: string });
     assert.equal(kase!.type, 'infected-system');
     assert.equal(kase!.state, 'new');
-    const refused = cli(['abuse', 'case', 'move', String(kase!.id), 'restricted', '--reason', 'skip ahead']);
+    const refused = cli(['abuse', 'case', 'move', String(kase!.id), 'reminded', '--reason', 'skip ahead']);
     assert.notEqual(refused.code, 0);
-    assert.match(refused.stderr, /notified/);
+    assert.match(refused.stderr, /can become: notified/);
+    const walled = cli(['abuse', 'case', 'move', String(kase!.id), 'restricted', '--reason', 'by hand']);
+    assert.notEqual(walled.code, 0);
+    assert.match(walled.stderr, /abuse restrict/);
     const moved = cli(['abuse', 'case', 'move', String(kase!.id), 'notified', '--reason', 'called the subscriber']);
     assert.equal(moved.code, 0, moved.stderr);
     const shown = cli(['abuse', 'case', 'show', String(kase!.id)]);

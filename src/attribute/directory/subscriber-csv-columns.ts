@@ -3,7 +3,7 @@
 import type { SubscriberKeyKind } from '../../domain/lease.js';
 
 export type SubscriberField =
-  'id' | 'name' | 'nameKana' | 'email' | 'phone' | 'postalAddress' | 'contract' | 'plan' | 'status';
+  'id' | 'name' | 'nameKana' | 'email' | 'phone' | 'postalAddress' | 'contract' | 'plan' | 'status' | 'locale';
 
 /** What a column holds: one field of the record, or keys of one kind (several key columns of a kind may exist). */
 export type ColumnMeaning = { field: SubscriberField } | { key: SubscriberKeyKind };
@@ -30,6 +30,7 @@ const COLUMNS: ColumnName[] = [
   { meaning: { field: 'contract' }, english: 'contract', japanese: ['契約'] },
   { meaning: { field: 'plan' }, english: 'plan', japanese: ['プラン'] },
   { meaning: { field: 'status' }, english: 'status', japanese: ['状態'] },
+  { meaning: { field: 'locale' }, english: 'language', japanese: ['言語'], alsoAccepted: ['locale'] },
   // ユーザ名 without the long-vowel mark is the spelling much Japanese IT software uses.
   {
     meaning: { key: 'user' },

@@ -352,3 +352,31 @@ test('damaged rows never throw: each becomes a record or a rejection', async () 
     }
   }
 });
+
+test('the language notices are written in: codes and names in English and Japanese; a wrong one names the choices', async () => {
+  const items = await parse(
+    [
+      '加入者ID,氏名,言語',
+      'C-1,山田 太郎,日本語',
+      'C-2,John Smith,English',
+      'C-3,Ann Lee,en_US',
+      'C-4,李 明,中文',
+      'C-5,鈴木,',
+    ].join('\n'),
+  );
+  assert.deepEqual(
+    records(items).map((r) => [r.id, r.locale]),
+    [
+      ['C-1', 'ja'],
+      ['C-2', 'en'],
+      ['C-3', 'en'],
+      ['C-5', undefined],
+    ],
+  );
+  assert.match(
+    rejections(items)[0]!.reason,
+    /^row 5: column "言語": "中文" is not a language .*ja \/ en, or 日本語 \/ 英語/,
+  );
+  const english = await parse('id,name,language\nC-9,Jane,ja\n');
+  assert.equal(records(english)[0]!.locale, 'ja');
+});

@@ -12,9 +12,15 @@ import {
   type ColumnMeaning,
   type SubscriberField,
 } from './subscriber-csv-columns.js';
-import type { SubscriberKey, SubscriberRecord, SubscriberStatus } from './subscriber-record.js';
+import type { SubscriberKey, SubscriberLocale, SubscriberRecord, SubscriberStatus } from './subscriber-record.js';
 import { decodeSpreadsheetText } from './spreadsheet-text.js';
-import { normaliseKey, normaliseSubscriberEmail, parseSubscriberStatus, splitKeys } from './subscriber-values.js';
+import {
+  normaliseKey,
+  normaliseSubscriberEmail,
+  parseSubscriberLocale,
+  parseSubscriberStatus,
+  splitKeys,
+} from './subscriber-values.js';
 
 /**
  * `row` is the line of the file the row begins on, the header being row 1: the row number a spreadsheet shows,
@@ -207,8 +213,9 @@ class SubscriberRows {
         `the row holds bytes that are not ${encoding === 'shift_jis' ? 'Shift_JIS' : encoding.toUpperCase()} text (shown as \ufffd): save the whole file again in one encoding (Excel: "CSV UTF-8")`,
       );
     }
-    const values: Partial<Record<Exclude<SubscriberField, 'status'>, string>> = {};
+    const values: Partial<Record<Exclude<SubscriberField, 'status' | 'locale'>, string>> = {};
     let status: SubscriberStatus | undefined;
+    let locale: SubscriberLocale | undefined;
     const keys: SubscriberKey[] = [];
     const keyColumns: number[] = [];
     cells.forEach((cell, i) => {
@@ -246,6 +253,10 @@ class SubscriberRows {
         const checked = parseSubscriberStatus(cell);
         if (checked.ok) status = checked.value;
         else problems.push(`${column(i)}: ${checked.problem}, or leave the cell empty`);
+      } else if (field === 'locale') {
+        const checked = parseSubscriberLocale(cell);
+        if (checked.ok) locale = checked.value;
+        else problems.push(`${column(i)}: ${checked.problem}, or leave the cell empty`);
       } else values[field] = cell;
     });
     const columnOf = (field: SubscriberField): string => {
@@ -282,6 +293,7 @@ class SubscriberRows {
     if (values.contract !== undefined) record.contract = values.contract;
     if (values.plan !== undefined) record.plan = values.plan;
     if (status !== undefined) record.status = status;
+    if (locale !== undefined) record.locale = locale;
     return { record, row };
   }
 }

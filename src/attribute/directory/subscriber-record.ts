@@ -6,6 +6,9 @@ import type { SubscriberKeyKind } from '../../domain/lease.js';
 export const SUBSCRIBER_STATUSES = ['active', 'suspended', 'closed'] as const;
 export type SubscriberStatus = (typeof SUBSCRIBER_STATUSES)[number];
 
+export const SUBSCRIBER_LOCALES = ['ja', 'en'] as const;
+export type SubscriberLocale = (typeof SUBSCRIBER_LOCALES)[number];
+
 /** How a lease names its holder: the same kinds as `LeaseEvent.keyKind`, so a lease joins on (kind, value). */
 export type SubscriberKey = { kind: SubscriberKeyKind; value: string };
 
@@ -21,6 +24,8 @@ export type SubscriberRecord = {
   contract?: string;
   plan?: string;
   status?: SubscriberStatus;
+  /** The language notices to this subscriber are written in. */
+  locale?: SubscriberLocale;
   /** Keys that identify this subscriber in lease sources: RADIUS user names, MACs, circuit ids. */
   keys: SubscriberKey[];
 };

@@ -3,7 +3,7 @@
 
 import { normaliseEmail } from '../../net/email.js';
 import type { SubscriberKeyKind } from '../../domain/lease.js';
-import type { SubscriberStatus } from './subscriber-record.js';
+import type { SubscriberLocale, SubscriberStatus } from './subscriber-record.js';
 
 /** A value in its stored form, or what is wrong with it and how to fix it (the caller says where). */
 export type Checked<T> = { ok: true; value: T } | { ok: false; problem: string };
@@ -86,4 +86,27 @@ export function parseSubscriberStatus(text: string): Checked<SubscriberStatus> {
   return status
     ? { ok: true, value: status }
     : { ok: false, problem: `"${text}" is not a status; write one of ${STATUS_HELP}` };
+}
+
+const LOCALE_WORDS = new Map<string, SubscriberLocale>([
+  ['ja', 'ja'],
+  ['jp', 'ja'],
+  ['ja-jp', 'ja'],
+  ['japanese', 'ja'],
+  ['日本語', 'ja'],
+  ['en', 'en'],
+  ['en-us', 'en'],
+  ['en-gb', 'en'],
+  ['english', 'en'],
+  ['英語', 'en'],
+]);
+
+export const LOCALE_HELP = 'ja / en, or 日本語 / 英語';
+
+/** The language notices are written in: `ja` or `en`, from the codes and names a billing export may hold. */
+export function parseSubscriberLocale(text: string): Checked<SubscriberLocale> {
+  const locale = LOCALE_WORDS.get(text.normalize('NFKC').trim().toLowerCase().replace('_', '-'));
+  return locale
+    ? { ok: true, value: locale }
+    : { ok: false, problem: `"${text}" is not a language notices are written in; write one of ${LOCALE_HELP}` };
 }

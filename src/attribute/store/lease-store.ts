@@ -23,6 +23,9 @@ export type CandidateQuery = {
   toMs: number;
 };
 
+/** An address and a window of time: for a batch of look-ups, every interval that may matter to any of them. */
+export type CandidateWindow = { address: string; fromMs: number; toMs: number };
+
 /**
  * The interval store's dialect-specific half: load and write the rows a fold works on, and find the
  * intervals covering an address in a window. Everything runs inside the caller's transaction.
@@ -34,6 +37,13 @@ export interface LeaseTables {
   deleteOpen(trx: Transaction<Database>, source: string, sessions: string[]): Promise<void>;
   appendClosed(trx: Transaction<Database>, rows: ClosedLease[]): Promise<void>;
   candidates(db: Kysely<Database>, query: CandidateQuery): Promise<LeaseCandidate[]>;
+  /**
+   * For each window, at least what `candidates` would return for its address over the whole window, every
+   * port (no `inner`: the caller asks for inside addresses as windows of their own), in few round trips.
+   * A store may return more (intervals of the address just outside the window): the caller filters. One
+   * list per window, in order; an address that is not one gets an empty list.
+   */
+  candidatesInWindows(db: Kysely<Database>, windows: readonly CandidateWindow[]): Promise<LeaseCandidate[][]>;
   /** Open rows whose own end (expiry, or staleness due) is before `nowMs`, at most `limit`. */
   dueOpen(trx: Transaction<Database>, nowMs: number, staleIntervals: number, limit: number): Promise<OpenLease[]>;
   /**

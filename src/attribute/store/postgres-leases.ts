@@ -99,9 +99,26 @@ function openFromRow(r: Row): OpenLease {
   };
 }
 
+function candidate(r: Row & { open: boolean }): LeaseCandidate {
+  return r.open
+    ? { open: true, ...openFromRow(r) }
+    : { open: false, ...commonFromRow(r), endMs: Number(r.end_ms), endEstimated: r.end_estimated === true };
+}
+
+/** `a, b` → `c.a, c.b`. */
+function qualified(table: string, columns: string): string {
+  return columns
+    .split(',')
+    .map((c) => `${table}.${c.trim()}`)
+    .join(', ');
+}
+
 const epochMs = (expr: string) => `(extract(epoch from ${expr}) * 1000)::float8`;
 const OPEN_SELECT = `${COMMON_SELECT}, ${epochMs('started_at')} as start_ms, ${epochMs('last_seen')} as last_seen_ms,
   ${epochMs('expires_at')} as expires_ms, interim_s`;
+
+/** Windows of one batch read together while they begin within this of the first. */
+const WINDOW_GROUP_MS = 86_400_000;
 
 /** Partitions known to exist in this process, by name. */
 const partitions = new Set<string>();
@@ -203,10 +220,6 @@ export const postgresLeases: LeaseTables = {
         end_estimated, ${sql.raw(epochMs('last_seen'))} as last_seen_ms, ${sql.raw(epochMs('expires_at'))} as expires_ms, interim_s
       from lease_candidates(${query.address}::inet, ${new Date(query.fromMs).toISOString()}::timestamptz,
         ${new Date(query.toMs).toISOString()}::timestamptz, ${query.port ?? null}::int)`.execute(raw(db));
-    const candidate = (r: Row & { open: boolean }): LeaseCandidate =>
-      r.open
-        ? { open: true, ...openFromRow(r) }
-        : { open: false, ...commonFromRow(r), endMs: Number(r.end_ms), endEstimated: r.end_estimated === true };
     const inner = new Map<string, LeaseCandidate[]>();
     for (const r of rows) {
       if (r.via === null) continue;
@@ -220,6 +233,49 @@ export const postgresLeases: LeaseTables = {
         const c = candidate(r);
         return c.inside === undefined ? c : { ...c, inner: inner.get(c.inside) ?? [] };
       });
+  },
+
+  async candidatesInWindows(db, windows) {
+    const found: LeaseCandidate[][] = windows.map(() => []);
+    // Windows close in time are read together (a report's rows come in time order), far ones apart: each
+    // read scans the partitions its time range reaches.
+    const order = windows.map((_, i) => i).sort((a, b) => windows[a]!.fromMs - windows[b]!.fromMs);
+    for (let start = 0; start < order.length;) {
+      let end = start + 1;
+      let toMs = windows[order[start]!]!.toMs;
+      while (end < order.length && windows[order[end]!]!.fromMs - windows[order[start]!]!.fromMs <= WINDOW_GROUP_MS)
+        toMs = Math.max(toMs, windows[order[end++]!]!.toMs);
+      const group = order.slice(start, end);
+      const json = JSON.stringify(group.map((i) => ({ i, address: windows[i]!.address })));
+      const from = new Date(windows[group[0]!]!.fromMs).toISOString();
+      const to = new Date(toMs).toISOString();
+      // Unlike `candidates`, no probe per span class: one index scan for all the prefixes (an array, searched
+      // once per prefix), reading each prefix's intervals that ended since the earliest window — the partitions
+      // from its month on. For a batch of thousands of addresses that is cheaper than thousands of rescans of
+      // a probe per (prefix, class); rows past a window's own edges are the caller's to drop.
+      const { rows } = await sql<Row & { w: number; open: boolean }>`
+        with w as (select * from jsonb_to_recordset(${json}::jsonb) as w(i int, address inet)),
+        p as materialized (
+          select w.i, network(set_masklen(w.address, n.length - case family(w.address) when 4 then 96 else 0 end)) as prefix
+          from w join lease_prefix_lengths n on case family(w.address) when 4
+            then n.length between 96 and masklen(w.address) + 96 else n.length <= masklen(w.address) end)
+        select p.i as w, false as open, ${sql.raw(qualified('c', COMMON_SELECT))}, ${sql.raw(epochMs('lower(c.during)'))} as start_ms,
+          ${sql.raw(epochMs('c.ended_at'))} as end_ms, c.end_estimated, null::float8 as last_seen_ms, null::float8 as expires_ms,
+          null::int as interim_s
+        from leases c join p on c.address = p.prefix
+        where c.address = any(array(select distinct prefix from p)) and c.ended_at >= ${from}::timestamptz
+          and lower(c.during) <= ${to}::timestamptz
+        union all
+        select p.i, true, ${sql.raw(qualified('o', COMMON_SELECT))}, ${sql.raw(epochMs('o.started_at'))}, null, false,
+          ${sql.raw(epochMs('o.last_seen'))}, ${sql.raw(epochMs('o.expires_at'))}, o.interim_s
+        from open_leases o join p on o.address = p.prefix
+        where o.address = any(array(select distinct prefix from p)) and o.started_at <= ${to}::timestamptz`.execute(
+        raw(db),
+      );
+      for (const r of rows) found[r.w]!.push(candidate(r));
+      start = end;
+    }
+    return found;
   },
 
   async dueOpen(trx, nowMs, staleIntervals, limit) {

@@ -205,6 +205,48 @@ export const sqliteLeases: LeaseTables = {
     ];
   },
 
+  async candidatesInWindows(db, windows) {
+    const found: LeaseCandidate[][] = windows.map(() => []);
+    if (windows.length === 0) return found;
+    const { rows: present } = await sql<{ length: number }>`select length from lease_prefix_lengths
+      union select length from lease_spans`.execute(raw(db));
+    const lengths = present.map((r) => r.length);
+    // One row per (window, covering prefix): [window, key, prefix length, from, to], read once into a table of
+    // its own; then, as in `candidates`, one probe per span class present for that length (1000 * 2^span is
+    // spanReachMs in SQL).
+    const probes: [number, string, number, number, number][] = [];
+    windows.forEach((w, i) => {
+      const address = parsePrefix(w.address);
+      if (!address) return;
+      for (const key of coveringKeys(address, lengths))
+        probes.push([i, key.toString('hex'), key[0]!, w.fromMs, w.toMs]);
+    });
+    // In key order, each probe lands next to the one before it in the index.
+    probes.sort((a, b) => (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
+    const { rows } = await sql<Row & { w: number; open: number }>`
+      with p as materialized (
+        select value ->> 0 as w, unhex(value ->> 1) as key, value ->> 2 as length, value ->> 3 as from_ms,
+          value ->> 4 as to_ms
+        from json_each(${JSON.stringify(probes)}))
+      select p.w, 0 as open, ${sql.raw(qualified('l', SELECT_COMMON))}, l.end_ms, l.end_estimated,
+        null as last_seen_ms, null as expires_ms, null as interim_s
+      from p cross join lease_spans s cross join leases l
+      where s.length = p.length and l.key = p.key and l.span = s.span and l.end_ms >= p.from_ms
+        and l.end_ms <= p.to_ms + 1000 * (1 << s.span) and l.start_ms <= p.to_ms
+      union all
+      select p.w, 1, ${sql.raw(qualified('o', SELECT_COMMON))}, null, null, o.last_seen_ms, o.expires_ms, o.interim_s
+      from p cross join open_leases o
+      where o.key = p.key and o.start_ms <= p.to_ms`.execute(raw(db));
+    for (const r of rows) {
+      found[r.w]!.push(
+        r.open === 1
+          ? { open: true, ...openFromRow(r) }
+          : { open: false, ...commonFromRow(r), endMs: Number(r.end_ms), endEstimated: r.end_estimated === 1 },
+      );
+    }
+    return found;
+  },
+
   async dueOpen(trx, nowMs, staleIntervals, limit) {
     const { rows } = await sql<Row>`
       select ${sql.raw(SELECT_COMMON)}, last_seen_ms, expires_ms, interim_s from open_leases

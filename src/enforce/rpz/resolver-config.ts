@@ -32,6 +32,7 @@ function unbound(c: Ctx): string {
   return [
     '# unbound.conf — Mizugiwa response policy zone (Unbound 1.10 or later).',
     '# The respip module applies rpz-ip triggers; it must come before the validator and iterator.',
+    "# The abuse desk's walled garden (rpz-client-ip triggers) needs Unbound 1.14 or later.",
     'server:',
     '    module-config: "respip validator iterator"',
     '',

@@ -82,6 +82,24 @@ describe('renderZone', () => {
     assert.match(text, /^\*\.www\.parent\.example 300 IN CNAME rpz-passthru\.$/m);
     assert.match(text, /^32\.55\.2\.0\.192\.rpz-client-ip 300 IN A 127\.0\.0\.1$/m);
   });
+  test('a restricted client gets the sinkhole for every name, whatever the action for listed names', () => {
+    const s = snapshot([entry('domain', 'evil.example')], { restrictedClients: ['192.0.2.55', '2001:db8:1200::/56'] });
+    const text = zoneText(renderZone(s, enforce({ rpz: { action: 'nxdomain', sinkhole: { a: '192.0.2.80' } } }), 1));
+    assert.match(text, /^evil\.example 300 IN CNAME \.$/m, 'listed names keep their action');
+    assert.match(text, /^32\.55\.2\.0\.192\.rpz-client-ip 300 IN A 192\.0\.2\.80$/m);
+    assert.match(text, /^56\.zz\.1200\.db8\.2001\.rpz-client-ip 300 IN A 192\.0\.2\.80$/m);
+    // Both families of the sinkhole by default; a CNAME only when no address is configured.
+    const both = lines(zoneText(renderZone(s, enforce(), 1))).filter((l) => l.includes('rpz-client-ip'));
+    assert.deepEqual(
+      both.filter((l) => l.startsWith('32.55.')),
+      ['32.55.2.0.192.rpz-client-ip 300 IN A 127.0.0.1', '32.55.2.0.192.rpz-client-ip 300 IN AAAA ::1'],
+    );
+    const named = zoneText(renderZone(s, enforce({ rpz: { sinkhole: { cname: 'notice.isp.example.' } } }), 1));
+    assert.match(named, /^32\.55\.2\.0\.192\.rpz-client-ip 300 IN CNAME notice\.isp\.example\.$/m);
+    // In monitor mode the trigger only logs.
+    const shadow = zoneText(renderZone(s, enforce({ rpz: { monitor: true } }), 1));
+    assert.match(shadow, /^32\.55\.2\.0\.192\.rpz-client-ip 300 IN CNAME rpz-passthru\.$/m);
+  });
   test('deterministic: the same snapshot in any order gives the same bytes, and the text reads back', () => {
     const entries = ['b.example', 'a.example', 'c.example'].map((d) => entry('domain', d));
     const one = zoneText(renderZone(snapshot(entries), enforce(), 3));

@@ -51,7 +51,8 @@ export function serialOf(version: number, firstSerial: number): number {
 /**
  * The zone a snapshot gives: for each domain a QNAME trigger on the name and on `*.` the name; for
  * each address and prefix an rpz-ip trigger (answers containing it); PASSTHRU for allowlisted names
- * under a listed parent; rpz-client-ip for restricted subscribers. Monitor entries (and every entry
+ * under a listed parent; rpz-client-ip for restricted subscribers (every name they ask for answered
+ * with the sinkhole, whose notice page tells them why). Monitor entries (and every entry
  * when the point is in monitor mode) are published as PASSTHRU, which resolvers log as a hit
  * (Unbound `rpz-log`, BIND's rpz category) without changing the answer.
  */
@@ -89,10 +90,18 @@ export function renderZone(snapshot: PolicySnapshot, config: EnforceConfig, seri
     add(name, 'CNAME', ACTION_TARGET.passthru);
     add(`*.${name}`, 'CNAME', ACTION_TARGET.passthru);
   }
+  // The walled garden: every name a restricted client looks up leads to the sinkhole's notice page,
+  // whatever the action for listed names is. By address where one is configured: Unbound (1.17)
+  // answers a client-ip trigger whose data is a CNAME with NODATA.
+  const toNoticePage = (owner: string) => {
+    if (rpz.sinkhole.a) add(owner, 'A', rpz.sinkhole.a);
+    if (rpz.sinkhole.aaaa) add(owner, 'AAAA', rpz.sinkhole.aaaa);
+    if (!rpz.sinkhole.a && !rpz.sinkhole.aaaa && rpz.sinkhole.cname) add(owner, 'CNAME', rpz.sinkhole.cname);
+  };
   for (const prefix of snapshot.restrictedClients) {
     const owner = `${ipTriggerLabel(prefix)}.rpz-client-ip`;
     if (monitorAll) add(owner, 'CNAME', ACTION_TARGET.passthru);
-    else block(owner);
+    else toNoticePage(owner);
   }
 
   return {

@@ -96,8 +96,19 @@ export function pageLanguages(acceptLanguage: string | undefined): PageLanguage[
 /** The whole page; pure: the same input gives the same bytes. */
 export function renderBlockPage(input: BlockPageInput): string {
   const languages: readonly PageLanguage[] = input.languages.length > 0 ? input.languages : ['ja', 'en'];
-  const first = languages[0] as PageLanguage;
-  const title = languages.map((l) => TEXTS[l].title).join(' / ');
+  return htmlDocument(
+    languages,
+    languages.map((l) => TEXTS[l].title).join(' / '),
+    languages.map((l) => section(l, input)),
+  );
+}
+
+/**
+ * A page of ours around its sections: the one stylesheet (which BLOCK_PAGE_CSP allows by hash), no
+ * scripts, nothing loaded from anywhere. Every page the sinkhole serves is built with it.
+ */
+export function htmlDocument(languages: readonly PageLanguage[], title: string, sections: string[]): string {
+  const first = languages[0] ?? 'ja';
   return [
     '<!doctype html>',
     `<html lang="${first}">`,
@@ -111,7 +122,7 @@ export function renderBlockPage(input: BlockPageInput): string {
     '</head>',
     '<body>',
     '<main>',
-    ...languages.map((l) => section(l, input)),
+    ...sections,
     '</main>',
     '</body>',
     '</html>',
@@ -161,7 +172,8 @@ function categoryKeys(categories: readonly Category[] | undefined): TextKey[] {
   return known.length > 0 ? known.slice(0, 3).map((c) => `category.${c}` as const) : ['category.unknown'];
 }
 
-function contactBlock(lang: PageLanguage, contact: SinkholeContact): string {
+/** The ISP's contact from the sinkhole config: name, phone, e-mail, web (links only where safe). */
+export function contactBlock(lang: PageLanguage, contact: SinkholeContact): string {
   const t = TEXTS[lang];
   const name = (lang === 'ja' ? contact.name_ja : contact.name_en) || contact.name_ja || contact.name_en;
   const rows: string[] = [];

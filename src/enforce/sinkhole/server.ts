@@ -5,7 +5,9 @@
 // When the RPZ action is `redirect`, a blocked name resolves to the sinkhole address
 // (enforce.rpz.sinkhole.a / .aaaa), and the subscriber's browser lands here. Every request, whatever
 // its method, path or Host, gets the block page with status 403, in Japanese or English by the
-// browser's Accept-Language (both, Japanese first, when it prefers neither).
+// browser's Accept-Language (both, Japanese first, when it prefers neither). A subscriber the abuse
+// desk has put in the walled garden (every name they look up resolves here, by rpz-client-ip) gets
+// the notice page of their case instead: what was reported, what to do, how to have it lifted.
 //
 //   enforce:
 //     sinkhole:
@@ -39,6 +41,7 @@ import type { LogSink } from '../../log.js';
 import type { Database } from '../../store/schema.js';
 import { createHitWriter, createReferenceGenerator, type HitWriterOptions } from './hits.js';
 import { BLOCK_PAGE_CSP, pageLanguages, renderBlockPage, type PageLanguage } from './page.js';
+import { renderRestrictedPage, type RestrictedClient } from './restricted-page.js';
 
 // Why node:http and not Fastify: Fastify answers some requests before any route runs — a bad
 // percent-encoding (400), an unknown content type (415), a body that is not the JSON it claims (400),
@@ -74,6 +77,14 @@ export type SinkholeOptions = {
    * one client is one sighting with a large count, whatever the hits table kept).
    */
   onHit?: (hit: { at: Date; clientIp: string; clientPort: number; host: string; reference: string }) => void;
+  /**
+   * The walled garden: a client the abuse desk has restricted gets the notice page of its case instead
+   * of the block page, whatever name it asked for. Called on every request, so it must be quick (an
+   * in-memory index).
+   */
+  restricted?: (clientIp: string) => RestrictedClient | undefined;
+  /** The zone dates on the notice page are shown in (ui.timezone). */
+  timeZone?: string;
 };
 
 export type SinkholeEndpoint = { host: string; port: number };
@@ -169,18 +180,39 @@ export async function startSinkhole(options: SinkholeOptions): Promise<Sinkhole>
     return reference;
   };
 
+  const restrictedOf = (socket: Socket): RestrictedClient | undefined => {
+    const client = options.restricted && clientOf(socket);
+    if (!client) return undefined;
+    try {
+      return options.restricted!(client.ip);
+    } catch (err) {
+      // A broken index must not take the page down: the block page is shown instead.
+      log.warn({ err }, 'sinkhole: restricted-client lookup failed');
+      return undefined;
+    }
+  };
+
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     req.resume(); // the body is never read; drain it so the response is not held up
     const { host, path } = target(req);
     const reference = record(req.socket, host, path, req.headers['user-agent']);
     const languages = pageLanguages(req.headers['accept-language']);
-    const html = renderBlockPage({
-      host,
-      categories: categoriesOf(host),
-      reference,
-      contact: config.contact,
-      languages,
-    });
+    const restricted = restrictedOf(req.socket);
+    const html = restricted
+      ? renderRestrictedPage({
+          client: restricted,
+          reference,
+          contact: config.contact,
+          languages,
+          timeZone: options.timeZone ?? 'Asia/Tokyo',
+        })
+      : renderBlockPage({
+          host,
+          categories: categoriesOf(host),
+          reference,
+          contact: config.contact,
+          languages,
+        });
     sendPage(req, res, html, languages);
     stats.requests++;
   };

@@ -7,6 +7,8 @@ import { attribute } from './0005-attribute.js';
 import { leaseSpans } from './0006-lease-spans.js';
 import { abuseReports } from './0007-abuse-reports.js';
 import { abuseCases } from './0008-abuse-cases.js';
+import { abuseNotices } from './0009-abuse-notices.js';
+import { abuseRestrictions } from './0010-abuse-restrictions.js';
 
 /** Every migration, in order. Append; never edit one that has shipped. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -18,4 +20,6 @@ export const MIGRATIONS: readonly Migration[] = [
   leaseSpans,
   abuseReports,
   abuseCases,
+  abuseNotices,
+  abuseRestrictions,
 ];

@@ -1,0 +1,13 @@
+export { handleBounce, isDeliveryStatusReport } from './bounce.js';
+export { TEMPLATE_NAMES, NOTICE_LOCALES, builtInTemplate } from './builtin-templates.js';
+export { findDueCases } from './due-cases.js';
+export { pickDueCases, type DueCase } from './due.js';
+export { readDsn, type Dsn } from './dsn.js';
+export { exportNoticesCsv, EXPORT_COLUMNS } from './export-csv.js';
+export { getTemplate, listTemplates, loadTemplates, revertTemplate, setTemplate } from './notice-templates.js';
+export { getNotice, listNotices, NOTICE_STATUSES, type NoticeSummary } from './notices.js';
+export { runNotifier, NOTIFIER, type NotifyResult, type DigestSummary } from './notify.js';
+export { previewTemplate } from './preview.js';
+export { renderDigest } from './render.js';
+export { describeNotifier, notifierTasks } from './schedule.js';
+export { smtpSender, newMessageId, type NoticeSender } from './send.js';

@@ -1,0 +1,134 @@
+import { isIP } from 'node:net';
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/schema.js';
+import { parsePrefix } from './address-key.js';
+import {
+  DEFAULT_SKEW_MS,
+  lookupAddress,
+  lookupFrom,
+  type Attribution,
+  type LookupOptions,
+  type LookupQuery,
+} from './lookup.js';
+import { leaseTables, type CandidateQuery, type CandidateWindow, type LeaseCandidate } from './store/lease-store.js';
+
+// Many look-ups at once, for a batch of abuse events or sightings. One look-up at a time costs a round
+// trip (and a plan) per address; here the intervals of every address in the batch are read in one
+// statement per step of the chain — the addresses asked about, then the inside addresses their CGNAT blocks
+// lead to — and each look-up is then judged in memory by lookupFrom, the same code lookupAddress runs, over
+// the rows read. The answers are lookupAddress's, candidate for candidate (lookup-many.test.ts).
+
+/** Times of one address closer than this are read as one window: one probe instead of two. */
+const MERGE_GAP_MS = 3_600_000;
+/** The chain is at most four links (lookup.ts), so its last step is read in the fourth round at the latest. */
+const MAX_ROUNDS = 5;
+
+export type LookupManyStats = { windows: number; rows: number; rounds: number; fallbacks: number };
+
+type Read = { windows: [number, number][]; rows: LeaseCandidate[]; seen: Set<string> };
+
+/** lookupAddress for each query, in order; `stats` (if given) says what it took. */
+export async function lookupMany(
+  db: Kysely<Database>,
+  queries: readonly LookupQuery[],
+  options: LookupOptions = {},
+  stats?: LookupManyStats,
+): Promise<Attribution[][]> {
+  const answers: Attribution[][] = new Array(queries.length);
+  const read = new Map<string, Read>();
+  let wanted = new Map<string, [number, number][]>();
+  for (const q of queries) {
+    const skew = q.skewMs ?? DEFAULT_SKEW_MS;
+    want(wanted, q.address, q.atMs - skew, q.atMs + skew);
+  }
+  let todo = queries.map((_, i) => i);
+  for (let round = 1; todo.length > 0; round++) {
+    if (round > MAX_ROUNDS) {
+      // Not reached with chains of at most four links; if it ever is, the answer is still lookupAddress's.
+      for (const i of todo) answers[i] = await lookupAddress(db, queries[i]!, options);
+      if (stats) stats.fallbacks += todo.length;
+      break;
+    }
+    await readWindows(db, wanted, read, stats);
+    if (stats) stats.rounds = round;
+    wanted = new Map();
+    const next: number[] = [];
+    for (const i of todo) {
+      let missing = false;
+      const source = (q: CandidateQuery): LeaseCandidate[] => {
+        const have = read.get(q.address);
+        if (have && have.windows.some(([from, to]) => from <= q.fromMs && q.toMs <= to)) return covering(have.rows, q);
+        // Not read yet (an inside address a block led to): read it in the next round, then judge again.
+        missing = true;
+        want(wanted, q.address, q.fromMs, q.toMs);
+        return [];
+      };
+      const found = await lookupFrom(source, queries[i]!, options);
+      if (missing) next.push(i);
+      else answers[i] = found;
+    }
+    todo = next;
+  }
+  return answers;
+}
+
+function want(wanted: Map<string, [number, number][]>, address: string, fromMs: number, toMs: number): void {
+  const list = wanted.get(address);
+  if (list) list.push([fromMs, toMs]);
+  else wanted.set(address, [[fromMs, toMs]]);
+}
+
+/** Reads the wanted windows (merged per address) in one round trip and files the rows by address. */
+async function readWindows(
+  db: Kysely<Database>,
+  wanted: Map<string, [number, number][]>,
+  read: Map<string, Read>,
+  stats: LookupManyStats | undefined,
+): Promise<void> {
+  const windows: CandidateWindow[] = [];
+  for (const [address, list] of wanted) {
+    let have = read.get(address);
+    if (!have) read.set(address, (have = { windows: [], rows: [], seen: new Set() }));
+    // An address that is not one holds nothing: no need to ask the store (which would refuse it).
+    if (isIP(address) === 0 && !parsePrefix(address)) {
+      have.windows.push([-Infinity, Infinity]);
+      continue;
+    }
+    list.sort((a, b) => a[0] - b[0]);
+    let [from, to] = list[0]!;
+    for (const [f, t] of list.slice(1)) {
+      if (f <= to + MERGE_GAP_MS) to = Math.max(to, t);
+      else {
+        windows.push({ address, fromMs: from, toMs: to });
+        [from, to] = [f, t];
+      }
+    }
+    windows.push({ address, fromMs: from, toMs: to });
+  }
+  if (windows.length === 0) return;
+  const found = await leaseTables(db).candidatesInWindows(db, windows);
+  windows.forEach((w, i) => {
+    const have = read.get(w.address)!;
+    have.windows.push([w.fromMs, w.toMs]);
+    for (const row of found[i]!) {
+      // Windows of one address may both hold a long interval: keep it once.
+      const id = `${row.open ? 'o' : row.endMs}\0${row.source}\0${row.session}\0${row.startMs}\0${row.address}`;
+      if (have.seen.has(id)) continue;
+      have.seen.add(id);
+      have.rows.push(row);
+    }
+    if (stats) stats.rows += found[i]!.length;
+  });
+  if (stats) stats.windows += windows.length;
+}
+
+/** The rows `candidates` would return for this query: the same conditions, over rows already read. */
+function covering(rows: LeaseCandidate[], q: CandidateQuery): LeaseCandidate[] {
+  const out: LeaseCandidate[] = [];
+  for (const r of rows) {
+    if (r.startMs > q.toMs || (!r.open && r.endMs < q.fromMs)) continue;
+    if (q.port !== undefined && r.ports !== undefined && (q.port < r.ports[0] || q.port > r.ports[1])) continue;
+    out.push(r);
+  }
+  return out;
+}
