@@ -42,6 +42,7 @@ import { upsertSubscriber } from '../../src/store/subscribers.js';
 import { missingProgram, requireOrSkip } from '../support/components.js';
 import { eventually } from '../support/daemon.js';
 import { sqliteStore, type TestStore } from '../support/stores.js';
+import { stopPostfix } from '../support/postfix.js';
 
 const run = promisify(execFile);
 
@@ -241,21 +242,7 @@ describe('notices sent through Postfix', { skip }, () => {
   after(async () => {
     await store?.dispose();
     if (remoteMx) await new Promise<void>((resolve) => remoteMx!.close(() => resolve()));
-    if (started) {
-      const pidFile = join(root, 'queue', 'pid', 'master.pid');
-      const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) : 0;
-      await run('/usr/sbin/postfix', ['-c', etc, 'stop'], { timeout: 30_000 }).catch(() => undefined);
-      const alive = () => {
-        try {
-          return pid > 0 && process.kill(pid, 0);
-        } catch {
-          return false;
-        }
-      };
-      await eventually('postfix stopped', async () => (alive() ? 'running' : true), 15_000).catch(() => {
-        if (alive()) process.kill(pid, 'SIGKILL');
-      });
-    }
+    if (started) await stopPostfix(etc, root);
     rmSync(root, { recursive: true, force: true });
   });
 

@@ -8,7 +8,7 @@
 // directory: the queue, the data directory and the log (maillog_file, through postlogd) are in it.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +20,7 @@ import type { RenderContext } from '../../src/enforce/point.js';
 import { POSTFIX_FILES, postfixPoint } from '../../src/enforce/postfix.js';
 import type { PolicyEntry, PolicySnapshot } from '../../src/enforce/snapshot.js';
 import { missingProgram, requireOrSkip } from '../support/components.js';
+import { stopPostfix } from '../support/postfix.js';
 
 const run = promisify(execFile);
 
@@ -153,22 +154,7 @@ describe('postfix point against postfix', { skip }, () => {
   });
 
   after(async () => {
-    if (started) {
-      const pidFile = join(root, 'queue', 'pid', 'master.pid');
-      const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) : 0;
-      await run('postfix', ['-c', etc, 'stop'], { timeout: 30_000 }).catch(() => undefined);
-      // master.pid outlives the master: whether it runs is asked of the process itself.
-      const alive = () => {
-        try {
-          return pid > 0 && process.kill(pid, 0);
-        } catch {
-          return false;
-        }
-      };
-      await eventually('postfix stopped', async () => (alive() ? 'running' : true), 15_000).catch(() => {
-        if (alive()) process.kill(pid, 'SIGKILL');
-      });
-    }
+    if (started) await stopPostfix(etc, root);
     rmSync(root, { recursive: true, force: true });
   });
 

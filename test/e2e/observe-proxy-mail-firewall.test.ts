@@ -24,6 +24,7 @@ import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { missingProgram, requireOrSkip } from '../support/components.js';
 import { freePort, runCli, startServe, stopServe, type Served } from '../support/serve.js';
+import { stopPostfix } from '../support/postfix.js';
 
 const run = promisify(execFile);
 
@@ -353,22 +354,7 @@ describe('observe: postfix mail log tailed by serve', { skip: skip.postfix }, ()
 
   after(async () => {
     if (served) await stopServe(served);
-    if (started) {
-      const pidFile = join(root, 'queue', 'pid', 'master.pid');
-      const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) : 0;
-      await run('/usr/sbin/postfix', ['-c', etc, 'stop'], { timeout: 30_000 }).catch(() => undefined);
-      // master.pid outlives the master: whether it runs is asked of the process itself.
-      const alive = () => {
-        try {
-          return pid > 0 && process.kill(pid, 0);
-        } catch {
-          return false;
-        }
-      };
-      await eventually('postfix stopped', async () => (alive() ? 'running' : true), 15_000).catch(() => {
-        if (alive()) process.kill(pid, 'SIGKILL');
-      });
-    }
+    if (started) await stopPostfix(etc, root);
     if (root) rmSync(root, { recursive: true, force: true });
   });
 
