@@ -1,37 +1,29 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { appendAudit } from '../audit/append.js';
-import { lookupMany } from '../attribute/lookup-many.js';
-import type { Attribution, LookupOptions, LookupQuery } from '../attribute/lookup.js';
-import type { UnassignedReason } from '../domain/abuse-case.js';
-import type { AuditContext } from '../domain/actor.js';
 import { nowIso } from '../domain/time.js';
-import { prefixMembership } from '../net/prefix-list.js';
 import { sqliteHandle } from '../store/open.js';
-import type { Database } from '../store/schema.js';
-import { subscriberIdsForKeys } from '../store/subscribers.js';
-import { groupBatchIntoCases, writeAttribution, type AttributedRow, type UnassignedRow } from './attribution-batch.js';
+import type { Database, NewAbuseEvent } from '../store/schema.js';
+import {
+  groupBatchIntoCases,
+  writeCases,
+  writeEventStates,
+  type AttributedRow,
+  type BatchCases,
+  type UnassignedRow,
+} from './attribution-batch.js';
+import { decideBatch, startAttributionRun, type AttributionRun, type Decision } from './attribution-decisions.js';
+import { insertEventsIn } from './insert-events.js';
 
-// New events are given to the subscriber who held their address (and port) when they happened, and
-// grouped into cases; those that cannot be (no address, outside the ISP's prefixes, no lease, two
-// candidates, a key without a subscriber record) wait in the unassigned queue with the reason. The
-// look-ups read subscriber data: each batch is one audit entry, purpose abuse-notice.
-//
-// A report brings up to millions of events, so a batch is read as a whole: the look-ups of all its
-// events in a few statements (lookupMany), the subscriber ids of its keys in one more, its cases grouped
-// in memory and written with its events in one transaction (attribution-batch.ts).
+// Events are given to the subscriber who held their address when they happened and grouped into cases, or
+// wait in the unassigned queue with the reason (attribution-decisions.ts). Two ways in, one batch at a time:
+// a report's rows as they are parsed, decided before they are inserted so each row is written once
+// (insertAttributedEvents), and events stored as `new` — by an intake without attribution, or before the
+// leases that name their subscriber had arrived — read back and updated (attributeNewEvents). The look-ups
+// read subscriber data: each batch is one audit entry, purpose abuse-notice.
 
-export type EventAttributionOptions = LookupOptions & {
-  skewMs: number;
-  ownPrefixes: readonly string[];
-  /** Aggregation window for a class, days. */
-  windowDays: (type: string) => number;
-  audit: AuditContext;
-  batchSize?: number;
-};
-
+export type { EventAttributionOptions } from './attribution-decisions.js';
 export type EventAttributionSummary = { attributed: number; unassigned: number; casesOpened: number };
 
-type Answer = { key: { kind: string; value: string } } | { reason: UnassignedReason };
 type NewEvent = {
   id: number;
   type: string;
@@ -40,21 +32,20 @@ type NewEvent = {
   sourcePort: number | null;
 };
 
-const KEY_CHUNK = 200;
 const DEFAULT_BATCH = 25_000;
-/** Past this many entries a per-run cache starts afresh: memory stays flat however long the run. */
-const CACHE_LIMIT = 200_000;
+
+export function emptySummary(): EventAttributionSummary {
+  return { attributed: 0, unassigned: 0, casesOpened: 0 };
+}
 
 /** Attributes every event still `new`, a batch at a time, until none is left. */
 export async function attributeNewEvents(
   db: Kysely<Database>,
-  options: EventAttributionOptions,
+  options: Parameters<typeof startAttributionRun>[0],
 ): Promise<EventAttributionSummary> {
-  const summary: EventAttributionSummary = { attributed: 0, unassigned: 0, casesOpened: 0 };
-  const inOwn = ownPrefixTest(options.ownPrefixes);
+  const summary = emptySummary();
+  const run = startAttributionRun(options);
   const batchSize = options.batchSize ?? DEFAULT_BATCH;
-  // Subscriber ids of keys, for this run: an infected host's key comes back batch after batch.
-  const subscriberOf = new Map<string, string | null>();
   // Each batch reads on from the last id of the one before, past the index entries of events already done
   // (on PostgreSQL dead ones, until a vacuum); at the end one pass from the start picks up any event an
   // insert still in flight committed behind us.
@@ -75,114 +66,96 @@ export async function attributeNewEvents(
     }
     after = Number(events[events.length - 1]!.id);
     if (events.length === batchSize && !analysed && !sqliteHandle(db)) {
-      // A backlog (a report just imported): statistics from before it would have PostgreSQL read every new
-      // event and sort them for each batch, instead of walking the index to the next batch's end.
+      // A backlog: statistics from before it would have PostgreSQL read every new event and sort them for
+      // each batch, instead of walking the index to the next batch's end.
       await sql`analyze abuse_events`.execute(db);
       analysed = true;
     }
-
-    // One answer per place (address, port, time); a look-up for each place inside the ISP's prefixes.
-    const slotOf = new Map<string, number>();
-    const slot = new Int32Array(events.length);
-    const answers: Answer[] = [];
-    const asked: number[] = [];
-    const queries: LookupQuery[] = [];
-    for (const [i, e] of events.entries()) {
-      const place = `${e.sourceAddress}\0${e.sourcePort ?? ''}\0${e.occurredAt}`;
-      const known = slotOf.get(place);
-      if (known !== undefined) {
-        slot[i] = known;
-        continue;
-      }
-      slotOf.set(place, (slot[i] = answers.length));
-      if (!e.sourceAddress) answers.push({ reason: 'no-address' });
-      else if (!inOwn(e.sourceAddress)) answers.push({ reason: 'outside-prefixes' });
-      else {
-        asked.push(answers.length);
-        answers.push({ reason: 'no-lease' }); // until the look-up answers
-        queries.push({
-          address: e.sourceAddress,
-          port: e.sourcePort ?? undefined,
-          atMs: Date.parse(e.occurredAt),
-          skewMs: options.skewMs,
-        });
-      }
-    }
-    const found = await lookupMany(db, queries, options);
-    asked.forEach((at, i) => (answers[at] = answerOf(found[i]!)));
-
-    const unknown = new Map<string, { kind: string; value: string }>();
-    for (const a of answers) {
-      if ('key' in a && !subscriberOf.has(keyId(a.key))) unknown.set(keyId(a.key), a.key);
-    }
-    if (subscriberOf.size + unknown.size > CACHE_LIMIT) subscriberOf.clear();
-    const keys = [...unknown.values()];
-    for (let i = 0; i < keys.length; i += KEY_CHUNK) {
-      const chunk = keys.slice(i, i + KEY_CHUNK);
-      const ids = await subscriberIdsForKeys(db, chunk);
-      for (const k of chunk) subscriberOf.set(keyId(k), ids.get(keyId(k)) ?? null);
-    }
-
-    const attributed: AttributedRow[] = [];
-    const unassigned: UnassignedRow[] = [];
-    for (const [i, e] of events.entries()) {
-      const a = answers[slot[i]!]!;
-      if ('reason' in a) {
-        unassigned.push({ id: Number(e.id), reason: a.reason, key: null });
-        continue;
-      }
-      const subscriberId = subscriberOf.get(keyId(a.key)) ?? null;
-      if (subscriberId === null)
-        unassigned.push({ id: Number(e.id), reason: 'no-subscriber-record', key: a.key.value });
-      else
-        attributed.push({
-          id: Number(e.id),
-          subscriberId,
-          type: e.type,
-          occurredAt: e.occurredAt,
-          key: a.key.value,
-        });
-    }
-
+    const { decisions, lookups } = await decideBatch(db, run, events);
+    const { attributed, unassigned } = split(events, decisions, (e) => Number(e.id));
     await db.transaction().execute(async (trx) => {
-      const now = nowIso();
-      const cases = await groupBatchIntoCases(trx, attributed, options.windowDays);
-      summary.casesOpened += await writeAttribution(db, trx, cases, attributed, unassigned, now);
-      await appendAudit(trx, options.audit, {
-        action: 'attribution.lookup',
-        target: `abuse-events:${events.length}`,
-        purpose: 'abuse-notice: events from abuse reports',
-        detail: { addresses: queries.length, attributed: attributed.length, unassigned: unassigned.length },
-      });
+      const cases = await writeBatch(db, trx, run, attributed, unassigned, lookups, summary);
+      await writeEventStates(db, trx, cases, attributed, unassigned);
     });
-    summary.attributed += attributed.length;
-    summary.unassigned += unassigned.length;
   }
 }
 
-const keyId = (k: { kind: string; value: string }) => `${k.kind}\0${k.value}`;
-
-/** Whether an address is the ISP's; an address is parsed once per run, not once per event. */
-function ownPrefixTest(prefixes: readonly string[]): (address: string) => boolean {
-  if (prefixes.length === 0) return () => true;
-  const test = prefixMembership(prefixes);
-  const known = new Map<string, boolean>();
-  return (address) => {
-    let inside = known.get(address);
-    if (inside === undefined) {
-      if (known.size >= CACHE_LIMIT) known.clear();
-      known.set(address, (inside = test(address)));
+/**
+ * Inserts a batch of a report's event rows already attributed: each row carries its subscriber and case, or
+ * its unassigned reason, when it is first written. One transaction for the rows, their cases and the audit
+ * entry.
+ */
+export async function insertAttributedEvents(
+  db: Kysely<Database>,
+  run: AttributionRun,
+  rows: NewAbuseEvent[],
+  summary: EventAttributionSummary,
+): Promise<void> {
+  if (rows.length === 0) return;
+  const { decisions, lookups } = await decideBatch(db, run, rows);
+  // Rows are identified by their index in the batch until they have ids.
+  const { attributed, unassigned } = split(rows, decisions, (_e, i) => i);
+  for (const u of unassigned) {
+    const row = rows[u.id]!;
+    row.state = 'unassigned';
+    row.unassignedReason = u.reason;
+    row.subscriberKey = u.key;
+  }
+  await db.transaction().execute(async (trx) => {
+    const cases = await writeBatch(db, trx, run, attributed, unassigned, lookups, summary);
+    for (const [i, a] of attributed.entries()) {
+      const row = rows[a.id]!;
+      row.state = 'attributed';
+      row.subscriberId = a.subscriberId;
+      row.subscriberKey = a.key;
+      row.caseId = cases.caseOf[i]!.id!;
     }
-    return inside;
-  };
+    await insertEventsIn(db, trx, rows);
+  });
 }
 
-/** The subscriber key a look-up names, or why there is none to act on. */
-function answerOf(found: Attribution[]): Answer {
-  const keyed = found.filter((a) => a.subscriberKey !== undefined);
-  if (keyed.length === 0) return { reason: 'no-lease' };
-  const distinct = new Set(keyed.map((a) => `${a.keyKind ?? 'user'}\0${a.subscriberKey}`));
-  if (distinct.size > 1) return { reason: 'ambiguous' };
-  const only = keyed[0]!;
-  return { key: { kind: only.keyKind ?? 'user', value: only.subscriberKey! } };
+/** The events split by their decisions; `idOf` names an event in the rows written afterwards. */
+function split<E extends { type: string; occurredAt: string }>(
+  events: readonly E[],
+  decisions: readonly Decision[],
+  idOf: (e: E, i: number) => number,
+): { attributed: AttributedRow[]; unassigned: UnassignedRow[] } {
+  const attributed: AttributedRow[] = [];
+  const unassigned: UnassignedRow[] = [];
+  for (const [i, e] of events.entries()) {
+    const d = decisions[i]!;
+    if (d.reason !== undefined) unassigned.push({ id: idOf(e, i), reason: d.reason, key: d.key });
+    else
+      attributed.push({
+        id: idOf(e, i),
+        subscriberId: d.subscriberId,
+        type: e.type,
+        occurredAt: e.occurredAt,
+        key: d.key,
+      });
+  }
+  return { attributed, unassigned };
+}
+
+/** The batch's cases grouped and written, its audit entry, its counts added to the summary. */
+async function writeBatch(
+  db: Kysely<Database>,
+  trx: Transaction<Database>,
+  run: AttributionRun,
+  attributed: readonly AttributedRow[],
+  unassigned: readonly UnassignedRow[],
+  lookups: number,
+  summary: EventAttributionSummary,
+): Promise<BatchCases> {
+  const cases = await groupBatchIntoCases(db, trx, attributed, run.options.windowDays);
+  summary.casesOpened += await writeCases(db, trx, cases, nowIso());
+  await appendAudit(trx, run.options.audit, {
+    action: 'attribution.lookup',
+    target: `abuse-events:${attributed.length + unassigned.length}`,
+    purpose: 'abuse-notice: events from abuse reports',
+    detail: { addresses: lookups, attributed: attributed.length, unassigned: unassigned.length },
+  });
+  summary.attributed += attributed.length;
+  summary.unassigned += unassigned.length;
+  return cases;
 }

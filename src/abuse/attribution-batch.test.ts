@@ -200,7 +200,7 @@ async function run(store: TestStore, batched: boolean): Promise<unknown> {
     }));
     await store.db.transaction().execute(async (trx) => {
       if (!batched) return groupIntoCases(trx, events, windowDays);
-      const cases = await groupBatchIntoCases(trx, events, windowDays);
+      const cases = await groupBatchIntoCases(store.db, trx, events, windowDays);
       return writeAttribution(store.db, trx, cases, events, [], '2026-11-01T00:00:00.000Z');
     });
   }

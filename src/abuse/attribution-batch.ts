@@ -39,9 +39,13 @@ export type BatchCases = {
 };
 
 const DAY_MS = 86_400_000;
+/** PostgreSQL advisory lock key held while a batch is grouped into cases and written ("abuse" in ASCII). */
+const CASE_GROUPING_LOCK = 0x6162757365;
 const CHUNK = 1000;
 
+/** `db` is the store the transaction belongs to (which kind it is decides the locking). */
 export async function groupBatchIntoCases(
+  db: Kysely<Database>,
   trx: Transaction<Database>,
   events: readonly AttributedRow[],
   windowDays: (type: string) => number,
@@ -57,6 +61,9 @@ export async function groupBatchIntoCases(
     if (list) list.push(i);
     else groups.set(k, [i]);
   }
+  // Two writers grouping at once (a report's intake and the backlog run) would each open a case for the same
+  // subscriber and class; SQLite has one writer, PostgreSQL is told to take them one at a time.
+  if (!sqliteHandle(db)) await sql`select pg_advisory_xact_lock(${CASE_GROUPING_LOCK})`.execute(trx);
   const current = new Map<string, CaseDraft>();
   const subscribers = [...new Set(events.map((e) => e.subscriberId))];
   for (let i = 0; i < subscribers.length; i += CHUNK) {
@@ -114,6 +121,21 @@ export async function writeAttribution(
   unassigned: readonly UnassignedRow[],
   now: string,
 ): Promise<number> {
+  const opened = await writeCases(db, trx, cases, now);
+  await writeEventStates(db, trx, cases, attributed, unassigned);
+  return opened;
+}
+
+/**
+ * The batch's cases inside `trx`: those opened get their ids (and first history row), those joined their new
+ * counts and times. Returns the cases opened.
+ */
+export async function writeCases(
+  db: Kysely<Database>,
+  trx: Transaction<Database>,
+  cases: BatchCases,
+  now: string,
+): Promise<number> {
   const native = sqliteHandle(db);
   if (native) {
     // Kysely holds the one connection for this transaction: statements run on it directly are part of it.
@@ -135,14 +157,6 @@ export async function writeAttribution(
       'update abuse_cases set event_count = ?, first_event_at = ?, last_event_at = ?, updated_at = ? where id = ?',
     );
     for (const c of cases.joined) join.run(c.eventCount, c.firstEventAt, c.lastEventAt, now, c.id);
-    const given = native.prepare(
-      `update abuse_events set state = 'attributed', subscriber_id = ?, subscriber_key = ?, case_id = ? where id = ?`,
-    );
-    for (const [i, e] of attributed.entries()) given.run(e.subscriberId, e.key, cases.caseOf[i]!.id, e.id);
-    const waiting = native.prepare(
-      `update abuse_events set state = 'unassigned', unassigned_reason = ?, subscriber_key = ? where id = ?`,
-    );
-    for (const u of unassigned) waiting.run(u.reason, u.key, u.id);
     return cases.opened.length;
   }
 
@@ -191,6 +205,30 @@ export async function writeAttribution(
       raw,
     );
   }
+  return cases.opened.length;
+}
+
+/** Events already stored given their subscriber and case (attributed) or their reason (unassigned), inside `trx`. */
+export async function writeEventStates(
+  db: Kysely<Database>,
+  trx: Transaction<Database>,
+  cases: BatchCases,
+  attributed: readonly AttributedRow[],
+  unassigned: readonly UnassignedRow[],
+): Promise<void> {
+  const native = sqliteHandle(db);
+  if (native) {
+    const given = native.prepare(
+      `update abuse_events set state = 'attributed', subscriber_id = ?, subscriber_key = ?, case_id = ? where id = ?`,
+    );
+    for (const [i, e] of attributed.entries()) given.run(e.subscriberId, e.key, cases.caseOf[i]!.id, e.id);
+    const waiting = native.prepare(
+      `update abuse_events set state = 'unassigned', unassigned_reason = ?, subscriber_key = ? where id = ?`,
+    );
+    for (const u of unassigned) waiting.run(u.reason, u.key, u.id);
+    return;
+  }
+  const raw = trx.withoutPlugins();
   if (attributed.length > 0) {
     const json = JSON.stringify(
       attributed.map((e, i) => ({ id: e.id, s: e.subscriberId, k: e.key, c: cases.caseOf[i]!.id })),
@@ -203,5 +241,4 @@ export async function writeAttribution(
     await sql`update abuse_events e set state = 'unassigned', unassigned_reason = v.r, subscriber_key = v.k
       from jsonb_to_recordset(${json}::jsonb) as v(id bigint, r text, k text) where e.id = v.id`.execute(raw);
   }
-  return cases.opened.length;
 }

@@ -4,31 +4,17 @@ import { storeKinds, type TestStore } from '../../test/support/stores.js';
 import { applyLeaseRecords } from '../attribute/apply-leases.js';
 import type { AbuseEvent } from '../domain/abuse-event.js';
 import type { AuditContext } from '../domain/actor.js';
-import type { LeaseEvent } from '../domain/lease.js';
 import { UserFacingError } from '../domain/user-facing-error.js';
 import { upsertSubscriber } from '../store/subscribers.js';
 import { attributeNewEvents } from './attribute-events.js';
 import { caseTimeline, listCases, moveCase } from './cases.js';
 import { eventRow } from './receive-report.js';
+import { leaseSession } from '../../test/support/lease-session.js';
 
 const DESK: AuditContext = { actor: { kind: 'cli', osUser: 'desk' } };
 const T = Date.parse('2026-11-01T00:00:00Z');
 const H = 3_600_000;
 const D = 24 * H;
-
-const session = (user: string, address: string, from: number, to: number): LeaseEvent[] => {
-  const common = {
-    session: `${user}/${from}`,
-    address,
-    subscriberKey: user,
-    keyKind: 'user' as const,
-    evidence: 'detail:1',
-  };
-  return [
-    { ...common, action: 'start', at: from },
-    { ...common, action: 'stop', at: to },
-  ];
-};
 
 const event = (over: Partial<AbuseEvent> & { time: string }): AbuseEvent => ({
   type: 'infected-system',
@@ -49,9 +35,9 @@ for (const kind of await storeKinds()) {
         store.db,
         'radius',
         [
-          ...session('alice@isp', '100.64.0.7', T, T + 10 * D),
-          ...session('bob@isp', '100.64.0.7', T + 10 * D + H, T + 60 * D),
-          ...session('carol@isp', '100.64.0.9', T, T + 60 * D),
+          ...leaseSession('alice@isp', '100.64.0.7', T, T + 10 * D),
+          ...leaseSession('bob@isp', '100.64.0.7', T + 10 * D + H, T + 60 * D),
+          ...leaseSession('carol@isp', '100.64.0.9', T, T + 60 * D),
         ],
         { format: 'freeradius-detail' },
       );

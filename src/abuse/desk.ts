@@ -4,7 +4,8 @@ import type { Config } from '../config/index.js';
 import { lookupOptionsFor } from '../attribute/lookup-options.js';
 import type { AuditContext } from '../domain/actor.js';
 import type { Database } from '../store/schema.js';
-import { attributeNewEvents, type EventAttributionOptions, type EventAttributionSummary } from './attribute-events.js';
+import { attributeNewEvents, type EventAttributionSummary } from './attribute-events.js';
+import type { EventAttributionOptions } from './attribution-decisions.js';
 import { loadShadowserverSchema } from './formats/shadowserver-schema.js';
 import type { AbuseContext } from './receive-report.js';
 
@@ -16,15 +17,22 @@ import type { AbuseContext } from './receive-report.js';
 export const ABUSE_SYSTEM_AUDIT: AuditContext = { actor: { kind: 'system', component: 'abuse' } };
 
 /**
- * The context `receiveReport` needs. A Shadowserver schema file that cannot be read or is not valid
- * throws the ConfigError that says what is wrong with it.
+ * The context `receiveReport` needs: events are attributed as they go in, the look-ups audited as `audit`'s.
+ * A Shadowserver schema file that cannot be read or is not valid throws the ConfigError that says what is
+ * wrong with it.
  */
-export async function loadAbuseContext(db: Kysely<Database>, config: Config, configDir: string): Promise<AbuseContext> {
+export async function loadAbuseContext(
+  db: Kysely<Database>,
+  config: Config,
+  configDir: string,
+  audit: AuditContext = ABUSE_SYSTEM_AUDIT,
+): Promise<AbuseContext> {
   const schemaFile = config.abuse.shadowserver_schema;
   return {
     db,
     dataDir: resolve(configDir, config.data_dir),
     shadowserverSchema: schemaFile ? await loadShadowserverSchema(resolve(configDir, schemaFile)) : undefined,
+    attribution: abuseAttributionOptions(config, audit),
   };
 }
 

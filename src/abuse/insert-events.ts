@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { sqliteHandle } from '../store/open.js';
 import type { Database, NewAbuseEvent } from '../store/schema.js';
 
@@ -40,32 +40,40 @@ const ROWS_PER_RUN = 16;
 /** Inserts the rows in one transaction. */
 export async function insertEvents(db: Kysely<Database>, rows: readonly NewAbuseEvent[]): Promise<void> {
   if (rows.length === 0) return;
+  await db.transaction().execute((trx) => insertEventsIn(db, trx, rows));
+}
+
+/** Inserts the rows inside `trx`, a transaction of `db` (whose SQLite handle, if any, runs the statements). */
+export async function insertEventsIn(
+  db: Kysely<Database>,
+  trx: Transaction<Database>,
+  rows: readonly NewAbuseEvent[],
+): Promise<void> {
+  if (rows.length === 0) return;
   const native = sqliteHandle(db);
   if (native) {
-    // Inside Kysely's transaction, which holds the one connection: nothing else interleaves.
-    await db.transaction().execute(async () => {
-      const many = native.prepare(
-        `insert into abuse_events (${NAMES}) values ${Array(ROWS_PER_RUN).fill(ROW).join(', ')}`,
-      );
-      const one = native.prepare(`insert into abuse_events (${NAMES}) values ${ROW}`);
-      const values: unknown[] = new Array(ROWS_PER_RUN * COLUMNS.length);
-      let r = 0;
-      for (; r + ROWS_PER_RUN <= rows.length; r += ROWS_PER_RUN) {
-        for (let i = 0, v = 0; i < ROWS_PER_RUN; i++)
-          for (let c = 0; c < COLUMNS.length; c++) values[v++] = COLUMNS[c]![2](rows[r + i]!);
-        many.run(values);
-      }
-      const single: unknown[] = new Array(COLUMNS.length);
-      for (; r < rows.length; r++) {
-        for (let c = 0; c < COLUMNS.length; c++) single[c] = COLUMNS[c]![2](rows[r]!);
-        one.run(single);
-      }
-    });
+    // Kysely's transaction holds the one connection: nothing else interleaves.
+    const many = native.prepare(
+      `insert into abuse_events (${NAMES}) values ${Array(ROWS_PER_RUN).fill(ROW).join(', ')}`,
+    );
+    const one = native.prepare(`insert into abuse_events (${NAMES}) values ${ROW}`);
+    const values: unknown[] = new Array(ROWS_PER_RUN * COLUMNS.length);
+    let r = 0;
+    for (; r + ROWS_PER_RUN <= rows.length; r += ROWS_PER_RUN) {
+      for (let i = 0, v = 0; i < ROWS_PER_RUN; i++)
+        for (let c = 0; c < COLUMNS.length; c++) values[v++] = COLUMNS[c]![2](rows[r + i]!);
+      many.run(values);
+    }
+    const single: unknown[] = new Array(COLUMNS.length);
+    for (; r < rows.length; r++) {
+      for (let c = 0; c < COLUMNS.length; c++) single[c] = COLUMNS[c]![2](rows[r]!);
+      one.run(single);
+    }
     return;
   }
   const json = JSON.stringify(rows.map((row) => COLUMNS.map(([, , value]) => value(row))));
   // Each row an array in column order: a smaller parameter than objects naming every column.
   await sql`insert into abuse_events (${sql.raw(NAMES)})
     select ${sql.raw(COLUMNS.map(([, type], i) => `(r ->> ${i})::${type}`).join(', '))}
-    from jsonb_array_elements(${json}::jsonb) as r`.execute(db.withoutPlugins());
+    from jsonb_array_elements(${json}::jsonb) as r`.execute(trx.withoutPlugins());
 }

@@ -9,6 +9,8 @@ import type { Database, NewAbuseEvent } from '../store/schema.js';
 import { loadCsvMapping } from './csv-mappings.js';
 import { readEvidence, storeEvidence } from './evidence.js';
 import { insertEvents } from './insert-events.js';
+import { emptySummary, insertAttributedEvents, type EventAttributionSummary } from './attribute-events.js';
+import { startAttributionRun, type EventAttributionOptions } from './attribution-decisions.js';
 import { abuseFormat, detectAbuseFormat, type AbuseFormatName } from './formats/registry.js';
 import type { ShadowserverSchema } from './formats/shadowserver-schema.js';
 import { handleBounce, isDeliveryStatusReport } from './notices/bounce.js';
@@ -40,12 +42,19 @@ export type ReportOutcome = {
   events: number;
   rejected: number;
   suggestions: number;
+  /** What attributing the events as they went in did, when the context attributes (not for a duplicate). */
+  attribution?: EventAttributionSummary;
 };
 
 export type AbuseContext = {
   db: Kysely<Database>;
   dataDir: string;
   shadowserverSchema?: ShadowserverSchema | undefined;
+  /**
+   * When set, each batch of events is attributed before it is inserted (written once, already in its case);
+   * without it events are stored `new` for attributeNewEvents.
+   */
+  attribution?: EventAttributionOptions | undefined;
 };
 
 // Event rows per insert, one transaction each: larger batches write the pages they share (the ends of
@@ -155,6 +164,7 @@ export async function parseReport(ctx: AbuseContext, reportId: number, progress?
   });
   const fileName = report.origin.split('/').pop() ?? report.origin;
   const counts = { events: 0, rejected: 0, suggestions: 0 };
+  const attribution = ctx.attribution ? { run: startAttributionRun(ctx.attribution), summary: emptySummary() } : null;
   let events: NewAbuseEvent[] = [];
   let suggestions: TriageSuggestion[] = [];
   const now = nowIso();
@@ -162,7 +172,8 @@ export async function parseReport(ctx: AbuseContext, reportId: number, progress?
   await ctx.db.deleteFrom('triageSuggestions').where('reportId', '=', reportId).execute();
   let seq = 0;
   const flush = async () => {
-    if (events.length) await insertEvents(ctx.db, events);
+    if (attribution) await insertAttributedEvents(ctx.db, attribution.run, events, attribution.summary);
+    else await insertEvents(ctx.db, events);
     if (suggestions.length)
       await ctx.db
         .insertInto('triageSuggestions')
@@ -228,7 +239,14 @@ export async function parseReport(ctx: AbuseContext, reportId: number, progress?
     .set({ state, ...counts, parsedAt: nowIso(), error: null })
     .where('id', '=', reportId)
     .execute();
-  return { reportId, duplicate: false, format, state, ...counts };
+  return {
+    reportId,
+    duplicate: false,
+    format,
+    state,
+    ...counts,
+    ...(attribution && { attribution: attribution.summary }),
+  };
 }
 
 export function eventRow(e: AbuseEvent, reportId: number, seq: number, now: string): NewAbuseEvent {

@@ -8,8 +8,8 @@ import { storeKinds } from '../../test/support/stores.js';
 import { eventRow } from '../abuse/receive-report.js';
 import { applyLeaseRecords } from '../attribute/apply-leases.js';
 import type { AbuseEvent } from '../domain/abuse-event.js';
-import type { LeaseEvent } from '../domain/lease.js';
 import { upsertSubscriber } from '../store/subscribers.js';
+import { leaseSession } from '../../test/support/lease-session.js';
 
 // The desk's daily work through the API: events and their filters, the unassigned queue and its
 // retry once a late lease log is in, cases with their timeline, moves and notes — and who may.
@@ -18,20 +18,6 @@ const system = { actor: { kind: 'system', component: 'test' } } as const;
 const T = Date.parse('2026-11-01T00:00:00Z');
 const D = 86_400_000;
 const iso = (ms: number) => new Date(ms).toISOString();
-
-const session = (user: string, address: string, from: number, to: number): LeaseEvent[] => {
-  const common = {
-    session: `${user}/${from}`,
-    address,
-    subscriberKey: user,
-    keyKind: 'user' as const,
-    evidence: 'detail:1',
-  };
-  return [
-    { ...common, action: 'start', at: from },
-    { ...common, action: 'stop', at: to },
-  ];
-};
 
 const event = (over: Partial<AbuseEvent> & { time: string }): AbuseEvent => ({
   type: 'infected-system',
@@ -50,7 +36,7 @@ for (const kind of await storeKinds()) {
     before(async () => {
       dataDir = mkdtempSync(join(tmpdir(), 'mizugiwa-abuse-cases-api-'));
       t = await testApp(await kind.open(), { data_dir: dataDir });
-      await applyLeaseRecords(t.store.db, 'radius', session('alice@isp', '100.64.0.7', T, T + 30 * D), {
+      await applyLeaseRecords(t.store.db, 'radius', leaseSession('alice@isp', '100.64.0.7', T, T + 30 * D), {
         format: 'freeradius-detail',
       });
       for (const [id, user] of [
@@ -189,7 +175,7 @@ for (const kind of await storeKinds()) {
     });
 
     test('when the late lease log is in, retrying the no-lease events gives them their subscriber', async () => {
-      await applyLeaseRecords(t.store.db, 'radius', session('bob@isp', '100.64.0.9', T, T + 30 * D), {
+      await applyLeaseRecords(t.store.db, 'radius', leaseSession('bob@isp', '100.64.0.9', T, T + 30 * D), {
         format: 'freeradius-detail',
       });
       const res = await post('abuse_desk', '/api/abuse/unassigned/retry', { reasons: ['no-lease'] });

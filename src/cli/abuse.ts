@@ -2,14 +2,13 @@ import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { recordAudit } from '../audit/append.js';
-import { attributeNewEvents, type EventAttributionSummary } from '../abuse/attribute-events.js';
+import { attributeNewEvents, emptySummary, type EventAttributionSummary } from '../abuse/attribute-events.js';
 import { addCaseNote, caseTimeline, listCases, moveCase } from '../abuse/cases.js';
 import { listCsvMappings, saveCsvMapping } from '../abuse/csv-mappings.js';
-import { lookupOptionsFor } from '../attribute/lookup-options.js';
 import type { Config } from '../config/index.js';
 import { CASE_STATES, isCaseState, UNASSIGNED_REASONS, type UnassignedReason } from '../domain/abuse-case.js';
 import { listEventPage } from '../abuse/queries.js';
-import { loadAbuseContext } from '../abuse/desk.js';
+import { abuseAttributionOptions, loadAbuseContext } from '../abuse/desk.js';
 import { retryUnassigned, unassignedCounts } from '../abuse/unassigned.js';
 import type { AuditContext } from '../domain/actor.js';
 import type { Kysely } from 'kysely';
@@ -69,7 +68,7 @@ export function registerAbuseCommands(program: Command): void {
               try {
                 return await receiveReport(
                   // The operator's Shadowserver schema (abuse.shadowserver_schema), as serve reads with.
-                  { ...(await loadAbuseContext(ctx.store.db, ctx.config, ctx.configDir)), dataDir },
+                  { ...(await loadAbuseContext(ctx.store.db, ctx.config, ctx.configDir, ctx.audit)), dataDir },
                   createReadStream(file, { highWaterMark: 256 * 1024 }),
                   {
                     transport: 'cli',
@@ -92,7 +91,9 @@ export function registerAbuseCommands(program: Command): void {
             target: `abuse-report:${result.reportId}`,
             detail: { file, ...result },
           });
-          const cases = await attributeEvents(ctx.store.db, ctx.config, ctx.audit);
+          // Events left `new` by an earlier import without attribution are taken along now.
+          const backlog = await attributeEvents(ctx.store.db, ctx.config, ctx.audit);
+          const cases = sumSummaries(result.attribution ?? emptySummary(), backlog);
           printOutcome(file, result, cases, opts.json === true);
           if (result.state === 'unreadable') process.exitCode = 1;
         });
@@ -301,13 +302,15 @@ export function attributeEvents(
   config: Config,
   audit: AuditContext,
 ): Promise<EventAttributionSummary> {
-  return attributeNewEvents(db, {
-    ...lookupOptionsFor(config),
-    skewMs: config.attribute.skew_seconds * 1000,
-    ownPrefixes: config.abuse.own_prefixes,
-    windowDays: (type) => config.abuse.classes[type]?.aggregation_days ?? config.abuse.aggregation_days,
-    audit,
-  });
+  return attributeNewEvents(db, abuseAttributionOptions(config, audit));
+}
+
+function sumSummaries(a: EventAttributionSummary, b: EventAttributionSummary): EventAttributionSummary {
+  return {
+    attributed: a.attributed + b.attributed,
+    unassigned: a.unassigned + b.unassigned,
+    casesOpened: a.casesOpened + b.casesOpened,
+  };
 }
 
 function printOutcome(file: string, r: ReportOutcome, cases: EventAttributionSummary, json: boolean): void {

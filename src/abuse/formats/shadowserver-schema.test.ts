@@ -75,7 +75,7 @@ test('the bundled schema covers the common reports, each with an RSIT type, a ti
   assert.equal(schema.reports.get('ddos_participant')!.name, 'event4_ddos_participant');
   const sinkhole = schema.reports.get('event4_sinkhole')!;
   assert.deepEqual(
-    { ...sinkhole, columns: { ...sinkhole.columns } },
+    { ...sinkhole, columns: { ...sinkhole.columns }, notInDetail: [...sinkhole.notInDetail].sort() },
     {
       name: 'event4_sinkhole',
       title: 'Sinkhole-Events IPv4',
@@ -96,6 +96,9 @@ test('the bundled schema covers the common reports, each with an RSIT type, a ti
         destination_asn: ['dst_asn'],
         protocol: ['protocol'],
       },
+      notInDetail: ['city', 'dst_city', 'dst_geo', 'dst_naics', 'dst_region', 'dst_sector', 'geo', 'naics', 'region']
+        .concat(['sector', 'sic', 'src_city', 'src_geo', 'src_naics', 'src_region', 'src_sector'])
+        .sort(),
     },
   );
   assert.equal(schema.fallback.type, 'undetermined');
@@ -193,4 +196,17 @@ test('planColumns: the first candidate the header has wins; a missing address co
   const generic = planColumns(schema.fallback, schema.fallback, ['timestamp', 'src_ip', 'tag', 'infection']);
   assert.deepEqual(generic.identifier, [3, 2]);
   assert.equal(generic.review, false, 'the fallback asks for review through its own review flag');
+});
+
+test('enrichment columns stay out of detail; a schema file can say which they are', () => {
+  const header = ['timestamp', 'src_ip', 'src_geo', 'src_sector', 'infection'];
+  const bundledPlan = planColumns(
+    bundledShadowserverSchema().reports.get('event4_sinkhole')!,
+    bundledShadowserverSchema().fallback,
+    header,
+  );
+  assert.deepEqual([...bundledPlan.mapped], [1, 1, 1, 1, 0]);
+  const keepAll = shadowserverSchemaFrom({ enrichment: { columns: ['src_sector'] } }, 'operator.json');
+  const plan = planColumns(keepAll.reports.get('event4_sinkhole')!, keepAll.fallback, header);
+  assert.deepEqual([...plan.mapped], [1, 1, 0, 1, 0]);
 });

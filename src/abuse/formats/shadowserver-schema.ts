@@ -47,6 +47,8 @@ export type ShadowserverReport = {
   /** Every event of this type is marked for a person to check. */
   review: boolean;
   columns: Readonly<Partial<Record<ColumnField, readonly string[]>>>;
+  /** Columns not copied into an event's detail (the schema's enrichment columns): they stay in the evidence file. */
+  notInDetail: ReadonlySet<string>;
 };
 
 export type ShadowserverSchema = {
@@ -83,6 +85,7 @@ const report = z.strictObject({
 });
 const schemaFile = z.strictObject({
   $comment: z.string().optional(),
+  enrichment: z.strictObject({ note: z.string().optional(), columns: z.array(z.string().min(1)) }).optional(),
   layouts: z.record(z.string(), columns).optional(),
   fallback: report.optional(),
   reports: z.record(z.string().min(1), report).optional(),
@@ -138,6 +141,7 @@ export function shadowserverSchemaFrom(
   return compile(
     {
       layouts: { ...base.layouts, ...file.layouts },
+      enrichment: file.enrichment ?? base.enrichment,
       fallback: file.fallback ?? base.fallback,
       reports: { ...base.reports, ...file.reports },
     },
@@ -159,6 +163,7 @@ function validate(data: unknown, origin: string): SchemaFile {
 function compile(file: SchemaFile, origin: string): ShadowserverSchema {
   const problems: string[] = [];
   const layouts = file.layouts ?? {};
+  const notInDetail: ReadonlySet<string> = new Set(file.enrichment?.columns ?? []);
   const entry = (name: string, raw: ReportEntry, path: string): ShadowserverReport => {
     let base: Partial<Record<ColumnField, string | string[]>> = {};
     if (raw.layout !== undefined) {
@@ -192,6 +197,7 @@ function compile(file: SchemaFile, origin: string): ShadowserverSchema {
       severity: raw.severity,
       review: raw.review ?? false,
       columns: compiled,
+      notInDetail,
     };
   };
 
@@ -216,7 +222,7 @@ function compile(file: SchemaFile, origin: string): ShadowserverSchema {
 export type ColumnPlan = {
   at: Record<ColumnField, number>;
   identifier: number[];
-  /** Per header column: 1 when an event field takes it (so it is not repeated in detail). */
+  /** Per header column: 1 when an event field takes it or it is an enrichment column (so it is not in detail). */
   mapped: Uint8Array;
   severity: number;
   /** The header lacks a column the schema names for the time or the source address: the schema is out of date. */
@@ -252,6 +258,9 @@ export function planColumns(report: ShadowserverReport, fallback: ShadowserverRe
     at[field] = i;
     if (i >= 0) mapped[i] = 1;
   }
+  names.forEach((name, i) => {
+    if (report.notInDetail.has(name)) mapped[i] = 1;
+  });
   const identifier = report.identifierColumns.map((c) => index.get(c)).filter((i) => i !== undefined);
   return { at, identifier, mapped, severity: index.get('severity') ?? -1, review };
 }

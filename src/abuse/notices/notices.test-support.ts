@@ -111,7 +111,7 @@ export async function addEvents(
     key: subscriberId,
   }));
   await db.transaction().execute(async (trx) => {
-    const cases = await groupBatchIntoCases(trx, attributed, () => 30);
+    const cases = await groupBatchIntoCases(db, trx, attributed, () => 30);
     await writeAttribution(db, trx, cases, attributed, [], now);
   });
   const cases = await db

@@ -120,7 +120,7 @@ const OPEN_SELECT = `${COMMON_SELECT}, ${epochMs('started_at')} as start_ms, ${e
 /** Windows of one batch read together while they begin within this of the first. */
 const WINDOW_GROUP_MS = 86_400_000;
 
-/** Partitions known to exist in this process, by name. */
+/** Partitions known to exist, as `schema.name`: one process may use several schemas (tests, benches). */
 const partitions = new Set<string>();
 
 async function ensurePartitions(trx: Kysely<Database>, endMs: number[]): Promise<void> {
@@ -129,9 +129,11 @@ async function ensurePartitions(trx: Kysely<Database>, endMs: number[]): Promise
     const d = new Date(end);
     months.add(`${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, '0')}`);
   }
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(trx);
+  const schema = rows[0]?.schema ?? '';
   for (const month of months) {
     const name = `leases_${month.replace('-', '_')}`;
-    if (partitions.has(name)) continue;
+    if (partitions.has(`${schema}.${name}`)) continue;
     const [y, m] = month.split('-').map(Number) as [number, number];
     const from = `${month}-01`;
     const next = m === 12 ? `${y + 1}-01-01` : `${y}-${String(m + 1).padStart(2, '0')}-01`;
@@ -141,7 +143,7 @@ async function ensurePartitions(trx: Kysely<Database>, endMs: number[]): Promise
         `create table if not exists ${name} partition of leases for values from ('${from} 00:00:00+00') to ('${next} 00:00:00+00')`,
       )
       .execute(trx);
-    partitions.add(name);
+    partitions.add(`${schema}.${name}`);
   }
 }
 
@@ -305,7 +307,8 @@ export const postgresLeases: LeaseTables = {
         if (overlapsHold) continue;
         const { rows: n } = await sql<{ n: string }>`select count(*) as n from ${sql.table(name)}`.execute(raw(db));
         await sql`drop table ${sql.table(name)}`.execute(raw(db));
-        partitions.delete(name);
+        // Which schema's it was is not known here: forgetting the month in all of them costs one `if not exists`.
+        for (const known of partitions) if (known.endsWith(`.${name}`)) partitions.delete(known);
         deleted += Number(n[0]?.n ?? 0);
       }
     }

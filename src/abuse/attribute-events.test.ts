@@ -1,0 +1,156 @@
+// The two ways events are attributed must agree: rows decided as they are inserted (insertAttributedEvents, as
+// receiveReport does when its context attributes) end exactly as rows stored `new` and updated by the backlog
+// run (attributeNewEvents) — the same state, reason, subscriber and key for every event, the same cases with the
+// same counts and times, and the same events in each case.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { storeKinds, type TestStore } from '../../test/support/stores.js';
+import { applyLeaseRecords } from '../attribute/apply-leases.js';
+import type { AbuseEvent } from '../domain/abuse-event.js';
+import { upsertSubscriber } from '../store/subscribers.js';
+import type { NewAbuseEvent } from '../store/schema.js';
+import { attributeNewEvents, emptySummary, insertAttributedEvents } from './attribute-events.js';
+import { startAttributionRun, type EventAttributionOptions } from './attribution-decisions.js';
+import { insertEvents } from './insert-events.js';
+import { eventRow } from './receive-report.js';
+import { leaseSession } from '../../test/support/lease-session.js';
+
+const T = Date.parse('2026-11-01T00:00:00Z');
+const H = 3_600_000;
+const D = 24 * H;
+const iso = (ms: number) => new Date(ms).toISOString();
+
+// alice holds .7 for ten days, then bob; carol (.9) has no subscriber record; .11 is nobody's.
+const LEASES = [
+  ...leaseSession('alice@isp', '100.64.0.7', T, T + 10 * D),
+  ...leaseSession('bob@isp', '100.64.0.7', T + 10 * D + H, T + 60 * D),
+  ...leaseSession('carol@isp', '100.64.0.9', T, T + 60 * D),
+];
+
+/** Sixty events over fifty days: both holders of .7, two classes, every unassigned reason, repeats of a place. */
+function events(): AbuseEvent[] {
+  const out: AbuseEvent[] = [];
+  for (let i = 0; i < 60; i++) {
+    const address = ['100.64.0.7', '100.64.0.9', '100.64.0.11', '198.51.100.1', undefined][i % 5];
+    out.push({
+      type: i % 3 === 0 ? 'vulnerable-system' : 'infected-system',
+      reporter: 'shadowserver',
+      reportType: 'event4_sinkhole',
+      evidence: `t.csv:${i + 2}`,
+      time: iso(T + Math.floor(i / 2) * 40 * H + (i % 7) * 60_000),
+      source: address ? { address } : { hostname: 'phish.example.com' },
+    });
+  }
+  return out;
+}
+
+const OPTIONS: EventAttributionOptions = {
+  skewMs: 2000,
+  ownPrefixes: ['100.64.0.0/10'],
+  windowDays: (type) => (type === 'infected-system' ? 7 : 30),
+  audit: { actor: { kind: 'system', component: 'abuse' } },
+  batchSize: 7,
+};
+
+async function prepared(open: () => Promise<TestStore>): Promise<{ store: TestStore; rows: NewAbuseEvent[] }> {
+  const store = await open();
+  await applyLeaseRecords(store.db, 'radius', LEASES, { format: 'freeradius-detail' });
+  for (const [id, user] of [
+    ['C-1', 'alice@isp'],
+    ['C-2', 'bob@isp'],
+  ] as const)
+    await upsertSubscriber(store.db, OPTIONS.audit, {
+      id,
+      name: id,
+      email: null,
+      phone: null,
+      address: null,
+      contract: null,
+      keys: [{ kind: 'user', value: user }],
+    });
+  const report = await store.db
+    .insertInto('abuseReports')
+    .values({
+      sha256: 'x',
+      sizeBytes: 1,
+      transport: 'cli',
+      origin: 'test',
+      receivedAt: iso(T),
+      format: 'shadowserver',
+      reportType: null,
+      mappingName: null,
+      subject: null,
+      sender: null,
+      messageId: null,
+      state: 'parsed',
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return { store, rows: events().map((e, i) => eventRow(e, Number(report.id), i, iso(T))) };
+}
+
+/** Each event's outcome by seq, and the cases as (subscriber, class, times, count, the seqs in it). */
+async function outcome(store: TestStore) {
+  const rows = await store.db.selectFrom('abuseEvents').selectAll().orderBy('seq').execute();
+  const cases = await store.db.selectFrom('abuseCases').selectAll().execute();
+  const seqsOf = (id: number) => rows.filter((r) => r.caseId === id).map((r) => r.seq);
+  return {
+    events: rows.map((r) => [r.seq, r.state, r.unassignedReason, r.subscriberId, r.subscriberKey, r.caseId !== null]),
+    cases: cases
+      .map((c) => [c.subscriberId, c.type, c.state, c.firstEventAt, c.lastEventAt, c.eventCount, seqsOf(Number(c.id))])
+      .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+  };
+}
+
+for (const kind of await storeKinds()) {
+  describe(`attribution at insert against the backlog run on ${kind.name}`, { skip: kind.skip }, () => {
+    test('the same outcome for every event and the same cases, batch by batch', async () => {
+      const backlog = await prepared(() => kind.open());
+      const inline = await prepared(() => kind.open());
+      try {
+        // Half before, half after: the second half joins cases the first half opened.
+        const half = backlog.rows.length / 2;
+        await insertEvents(backlog.store.db, backlog.rows.slice(0, half));
+        const before = await attributeNewEvents(backlog.store.db, OPTIONS);
+        await insertEvents(backlog.store.db, backlog.rows.slice(half));
+        const afterwards = await attributeNewEvents(backlog.store.db, OPTIONS);
+
+        const summary = emptySummary();
+        const step = OPTIONS.batchSize!;
+        for (const [from, to] of [
+          [0, half],
+          [half, backlog.rows.length],
+        ] as const) {
+          const run = startAttributionRun(OPTIONS);
+          for (let i = from; i < to; i += step)
+            await insertAttributedEvents(inline.store.db, run, inline.rows.slice(i, Math.min(i + step, to)), summary);
+        }
+
+        assert.deepEqual(summary, {
+          attributed: before.attributed + afterwards.attributed,
+          unassigned: before.unassigned + afterwards.unassigned,
+          casesOpened: before.casesOpened + afterwards.casesOpened,
+        });
+        const expected = await outcome(backlog.store);
+        const actual = await outcome(inline.store);
+        assert.deepEqual(actual, expected);
+        // The fixture reaches every outcome, so the comparison covers them all.
+        const states = new Set(expected.events.map((e) => `${e[1]}:${e[2] ?? ''}`));
+        for (const s of [
+          'attributed:',
+          'unassigned:no-lease',
+          'unassigned:outside-prefixes',
+          'unassigned:no-subscriber-record',
+          'unassigned:no-address',
+        ])
+          assert.ok(states.has(s), `the fixture has an event ${s}`);
+        assert.ok(
+          expected.cases.some((c) => (c[6] as number[]).some((s) => s >= half) && (c[6] as number[])[0]! < half),
+        );
+      } finally {
+        await backlog.store.dispose();
+        await inline.store.dispose();
+      }
+    });
+  });
+}
