@@ -1,6 +1,6 @@
 // The abuse intake bench's measured run: the report into a prepared store the way `mizugiwa abuse import`
-// takes it — receiveReport (evidence file, report row, parse, events inserted), then attributeNewEvents
-// (own prefixes, look-ups, subscriber keys, cases) — timed phase by phase, with the process's peak RSS.
+// takes it — receiveReport (evidence file, report row, parse, each batch attributed — own prefixes, look-ups,
+// subscriber keys, cases — and inserted), then attributeNewEvents (what is left `new`) — timed phase by phase, with the process's peak RSS.
 // Then, untimed, what the store holds is checked against the generator's answers.
 import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';

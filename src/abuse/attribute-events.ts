@@ -38,6 +38,15 @@ export function emptySummary(): EventAttributionSummary {
   return { attributed: 0, unassigned: 0, casesOpened: 0 };
 }
 
+/** Two runs' summaries together: a report's own attribution and the backlog run after it. */
+export function addSummaries(a: EventAttributionSummary, b: EventAttributionSummary): EventAttributionSummary {
+  return {
+    attributed: a.attributed + b.attributed,
+    unassigned: a.unassigned + b.unassigned,
+    casesOpened: a.casesOpened + b.casesOpened,
+  };
+}
+
 /** Attributes every event still `new`, a batch at a time, until none is left. */
 export async function attributeNewEvents(
   db: Kysely<Database>,

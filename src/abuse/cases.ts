@@ -1,9 +1,11 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { appendAudit } from '../audit/append.js';
 import { canMoveCase, nextCaseStates, type CaseState } from '../domain/abuse-case.js';
+import { severityRank, SEVERITIES, typesOfSeverity } from '../domain/abuse-severity.js';
 import { actorLabel, type AuditContext } from '../domain/actor.js';
 import { nowIso } from '../domain/time.js';
 import { UserFacingError } from '../domain/user-facing-error.js';
+import { normaliseIp } from '../net/ip.js';
 import type { AbuseCaseRow, Database } from '../store/schema.js';
 
 // Every change of a case's state, its notes, and reading cases: one path for a change, which writes
@@ -79,18 +81,124 @@ export type CaseFilter = {
   state?: CaseState | undefined;
   subscriberId?: string | undefined;
   type?: string | undefined;
+  /**
+   * Free text: a case number, part of the subscriber id, or what a report named — the address (in any
+   * notation), part of a host name, URL or the reporter's identifier (a malware family).
+   */
+  text?: string | undefined;
 };
+
+/** updated: most recently changed first; oldest / newest: by when opened; severity: worst class first. */
+export const CASE_SORTS = ['updated', 'oldest', 'newest', 'severity'] as const;
+export type CaseSort = (typeof CASE_SORTS)[number];
+
+/** The severity rank (1 low – 4 critical) of a case's class, as SQL: the queue sorts by it on the server. */
+function severityRankSql(): RawBuilder<number> {
+  const whens = [...SEVERITIES]
+    .reverse()
+    .map(
+      (s) =>
+        sql`when ${sql.ref('abuseCases.type')} in (${sql.join(typesOfSeverity(s).map((t) => sql.lit(t)))}) then ${sql.lit(severityRank(s))}`,
+    );
+  return sql<number>`case ${sql.join(whens, sql` `)} else 1 end`;
+}
+
+/** `%text%` for LIKE with its wildcards taken literally (escape character `\`). */
+function containing(text: string): string {
+  return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+function filtered(db: Kysely<Database>, filter: CaseFilter) {
+  let q = db.selectFrom('abuseCases');
+  if (filter.state) q = q.where('abuseCases.state', '=', filter.state);
+  if (filter.subscriberId) q = q.where('abuseCases.subscriberId', '=', filter.subscriberId);
+  if (filter.type) q = q.where('abuseCases.type', '=', filter.type);
+  const text = filter.text?.trim();
+  if (text) {
+    const like = containing(text);
+    const address = normaliseIp(text);
+    const caseNumber = /^#?(\d{1,15})$/.exec(text)?.[1];
+    const lower = (column: string) => sql`lower(${sql.ref(column)})`;
+    q = q.where((eb) =>
+      eb.or([
+        ...(caseNumber ? [eb('abuseCases.id', '=', Number(caseNumber))] : []),
+        eb(lower('abuseCases.subscriberId'), 'like', sql<string>`${like} escape '\\'`),
+        eb.exists(
+          eb
+            .selectFrom('abuseEvents')
+            .select('abuseEvents.id')
+            .whereRef('abuseEvents.caseId', '=', 'abuseCases.id')
+            .where((e) =>
+              e.or([
+                ...(address.ok ? [e('abuseEvents.sourceAddress', '=', address.indicator.value)] : []),
+                e(lower('abuseEvents.sourceHostname'), 'like', sql<string>`${like} escape '\\'`),
+                e(lower('abuseEvents.sourceUrl'), 'like', sql<string>`${like} escape '\\'`),
+                e(lower('abuseEvents.identifier'), 'like', sql<string>`${like} escape '\\'`),
+              ]),
+            ),
+        ),
+      ]),
+    );
+  }
+  return q;
+}
 
 export async function listCases(
   db: Kysely<Database>,
   filter: CaseFilter,
-  page: { limit: number; offset: number },
+  page: { limit: number; offset: number; sort?: CaseSort | undefined },
 ): Promise<AbuseCaseRow[]> {
-  let q = db.selectFrom('abuseCases').selectAll();
-  if (filter.state) q = q.where('state', '=', filter.state);
-  if (filter.subscriberId) q = q.where('subscriberId', '=', filter.subscriberId);
-  if (filter.type) q = q.where('type', '=', filter.type);
-  return q.orderBy('updatedAt', 'desc').orderBy('id', 'desc').limit(page.limit).offset(page.offset).execute();
+  const q = filtered(db, filter).selectAll('abuseCases');
+  const sorted =
+    page.sort === 'oldest'
+      ? q.orderBy('abuseCases.openedAt', 'asc').orderBy('abuseCases.id', 'asc')
+      : page.sort === 'newest'
+        ? q.orderBy('abuseCases.openedAt', 'desc').orderBy('abuseCases.id', 'desc')
+        : page.sort === 'severity'
+          ? q
+              .orderBy(severityRankSql(), 'desc')
+              .orderBy('abuseCases.lastEventAt', 'desc')
+              .orderBy('abuseCases.id', 'desc')
+          : q.orderBy('abuseCases.updatedAt', 'desc').orderBy('abuseCases.id', 'desc');
+  return sorted.limit(page.limit).offset(page.offset).execute();
+}
+
+/** How many cases the filter finds, for the queue's pager. */
+export async function countCases(db: Kysely<Database>, filter: CaseFilter): Promise<number> {
+  const row = await filtered(db, filter)
+    .select((eb) => eb.fn.countAll().as('n'))
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
+export type CaseMoveOutcome =
+  { id: number; ok: true; state: string } | { id: number; ok: false; code: string; message: string; status: number };
+
+/**
+ * Several cases to one state for one reason (the queue's bulk action). Each is moved on its own, with its
+ * own history row and audit entry, as if moved one by one; one that may not move is reported and the rest
+ * go on.
+ */
+export async function moveCases(
+  db: Kysely<Database>,
+  audit: AuditContext,
+  ids: readonly number[],
+  to: CaseState,
+  reason: string,
+  describe: (error: UserFacingError) => string,
+): Promise<CaseMoveOutcome[]> {
+  if (reason.trim().length < 3) throw new UserFacingError(400, 'abuse.case_reason_required', {});
+  const outcomes: CaseMoveOutcome[] = [];
+  for (const id of new Set(ids)) {
+    try {
+      const row = await moveCase(db, audit, id, to, reason);
+      outcomes.push({ id, ok: true, state: row.state });
+    } catch (error) {
+      if (!(error instanceof UserFacingError)) throw error;
+      outcomes.push({ id, ok: false, code: error.key, message: describe(error), status: error.statusCode });
+    }
+  }
+  return outcomes;
 }
 
 export type CaseTimelineEntry =
@@ -108,15 +216,40 @@ export type CaseTimelineEntry =
   | { at: string; kind: 'state'; actor: string; from: string | null; to: string; reason: string }
   | { at: string; kind: 'note'; author: string; text: string };
 
-/** The case, and everything that happened in it in time order: events (by when they happened), moves, notes. */
+/** A notice that covered a case, as its timeline shows it (when sent, or made if it never was). */
+export type CaseNoticeEntry = {
+  at: string;
+  kind: 'notice';
+  noticeId: number;
+  /** notice or reminder, for this case. */
+  noticeKind: string;
+  status: string;
+  channel: string;
+  subject: string;
+  createdBy: string;
+};
+
+/**
+ * The case, and everything that happened in it in time order: events (by when they happened), moves, notes.
+ * The case page pages through events on their own and asks for the rest without them (`events: false`).
+ */
 export async function caseTimeline(
   db: Kysely<Database>,
   caseId: number,
+  include: { events?: boolean } = {},
 ): Promise<{ case: AbuseCaseRow; timeline: CaseTimelineEntry[] }> {
   const row = await db.selectFrom('abuseCases').selectAll().where('id', '=', caseId).executeTakeFirst();
   if (!row) throw new UserFacingError(404, 'abuse.case_not_found', { id: caseId });
   const [events, history, notes] = await Promise.all([
-    db.selectFrom('abuseEvents').selectAll().where('caseId', '=', caseId).orderBy('occurredAt').limit(1000).execute(),
+    include.events === false
+      ? []
+      : db
+          .selectFrom('abuseEvents')
+          .selectAll()
+          .where('caseId', '=', caseId)
+          .orderBy('occurredAt')
+          .limit(1000)
+          .execute(),
     db.selectFrom('abuseCaseHistory').selectAll().where('caseId', '=', caseId).orderBy('id').execute(),
     db.selectFrom('abuseCaseNotes').selectAll().where('caseId', '=', caseId).orderBy('id').execute(),
   ]);
@@ -144,4 +277,34 @@ export async function caseTimeline(
   ];
   timeline.sort((a, b) => a.at.localeCompare(b.at));
   return { case: row, timeline };
+}
+
+/** The notices that covered a case, oldest first. */
+export async function caseNotices(db: Kysely<Database>, caseId: number): Promise<CaseNoticeEntry[]> {
+  const rows = await db
+    .selectFrom('noticeCases')
+    .innerJoin('notices', 'notices.id', 'noticeCases.noticeId')
+    .select([
+      'notices.id',
+      'noticeCases.kind',
+      'notices.status',
+      'notices.channel',
+      'notices.subject',
+      'notices.createdBy',
+      'notices.createdAt',
+      'notices.sentAt',
+    ])
+    .where('noticeCases.caseId', '=', caseId)
+    .orderBy('notices.id')
+    .execute();
+  return rows.map((n) => ({
+    at: n.sentAt ?? n.createdAt,
+    kind: 'notice' as const,
+    noticeId: Number(n.id),
+    noticeKind: n.kind,
+    status: n.status,
+    channel: n.channel,
+    subject: n.subject,
+    createdBy: n.createdBy,
+  }));
 }

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { AbuseEndpoint } from '../domain/abuse-event.js';
+import { severityOf, type Severity } from '../domain/abuse-severity.js';
 import type { AbuseCaseRow, AbuseEventRow, AbuseReportRow, Database } from '../store/schema.js';
 
 // The desk's reading side: reports and events as the API and the command line show them, filtered and
@@ -164,10 +165,12 @@ export type CaseView = {
   firstEventAt: string;
   lastEventAt: string;
   eventCount: number;
+  /** Its class's severity (domain/abuse-severity.ts). */
+  severity: Severity;
 };
 
 export function caseView(c: AbuseCaseRow): CaseView {
-  return { ...c, id: Number(c.id), eventCount: Number(c.eventCount) };
+  return { ...c, id: Number(c.id), eventCount: Number(c.eventCount), severity: severityOf(c.type) };
 }
 
 /** Events of one report by state: how much of it reached a subscriber. */

@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { bearer, testApp, type TestApp } from '../../test/support/app.js';
+import { bearer, testAppWithDataDir, type TestApp } from '../../test/support/app.js';
+import { addSato, SATO_NOVEMBER } from '../../test/support/sato.js';
 import { storeKinds } from '../../test/support/stores.js';
 import { evidencePath } from '../abuse/evidence.js';
-import { applyLeaseRecords } from '../attribute/apply-leases.js';
-import { upsertSubscriber } from '../store/subscribers.js';
 import { INLINE_UPLOAD_BYTES } from './routes/abuse-reports.js';
 
 // Reports by hand through the API: a raw body or a form, recognised or named, answered with what came
@@ -15,7 +13,6 @@ import { INLINE_UPLOAD_BYTES } from './routes/abuse-reports.js';
 
 const fixtures = join(import.meta.dirname, '../abuse/formats/fixtures');
 const fixture = (path: string) => readFileSync(join(fixtures, path));
-const system = { actor: { kind: 'system', component: 'test' } } as const;
 const BOUNDARY = '----------------------------5c1d0e8f7a2b4d63';
 
 /** A form as curl -F sends it: the file part, then any text fields. */
@@ -37,45 +34,13 @@ const formType = { 'content-type': `multipart/form-data; boundary=${BOUNDARY}` }
 for (const kind of await storeKinds()) {
   describe(`abuse reports API on ${kind.name}`, { skip: kind.skip }, () => {
     let t: TestApp;
-    let dataDir: string;
     before(async () => {
-      dataDir = mkdtempSync(join(tmpdir(), 'mizugiwa-abuse-api-'));
-      t = await testApp(await kind.open(), { data_dir: dataDir });
+      t = await testAppWithDataDir(await kind.open(), 'mizugiwa-abuse-api-');
       // 198.51.100.23 is sato's all month: the ARF fixture and two rows of the sinkhole report name it.
-      const from = Date.parse('2026-11-01T00:00:00Z');
-      await applyLeaseRecords(
-        t.store.db,
-        'radius',
-        [
-          {
-            session: 's',
-            action: 'start',
-            at: from,
-            address: '198.51.100.23',
-            subscriberKey: 'sato@isp',
-            keyKind: 'user',
-            evidence: 'l1',
-          },
-          { session: 's', action: 'stop', at: from + 40 * 86_400_000, address: '198.51.100.23', evidence: 'l2' },
-        ],
-        { format: 'freeradius-detail' },
-      );
-      await upsertSubscriber(t.store.db, system, {
-        id: 'C-23',
-        name: '佐藤',
-        email: 'sato@example.jp',
-        phone: null,
-        address: null,
-        contract: null,
-        keys: [{ kind: 'user', value: 'sato@isp' }],
-      });
+      await addSato(t.store.db, SATO_NOVEMBER);
     });
     after(async () => {
-      try {
-        await t?.close();
-      } finally {
-        rmSync(dataDir, { recursive: true, force: true });
-      }
+      await t?.close();
     });
 
     const upload = (
@@ -325,7 +290,7 @@ for (const kind of await storeKinds()) {
         .execute();
       const download = await get('analyst', `/api/abuse/reports/${csv!.id}/evidence`);
       assert.match(String(download.headers['content-type']), /^text\/csv/);
-      rmSync(evidencePath(dataDir, csv!.sha256));
+      rmSync(evidencePath(t.config.data_dir, csv!.sha256));
       const gone = await get('analyst', `/api/abuse/reports/${csv!.id}/evidence`);
       assert.equal(gone.statusCode, 404);
       assert.equal(gone.json().code, 'abuse.evidence_missing');

@@ -4,12 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { bearer, testApp, type TestApp } from '../../test/support/app.js';
+import { addSato } from '../../test/support/sato.js';
 import { sqliteStore } from '../../test/support/stores.js';
 import { moveCase } from '../abuse/cases.js';
-import { applyLeaseRecords } from '../attribute/apply-leases.js';
 import { configSchema } from '../config/index.js';
 import type { Role } from '../domain/roles.js';
-import { upsertSubscriber } from '../store/subscribers.js';
 
 // The walled garden through the API: the desk asks, someone else approves, the next publish carries
 // the subscriber's address as an rpz-client-ip trigger; a release takes it out and resolves the case.
@@ -24,31 +23,7 @@ describe('abuse restrictions API', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'mizugiwa-restrict-api-'));
     const config = configSchema.parse({ data_dir: dataDir });
     t = await testApp(await sqliteStore(), { data_dir: dataDir, enforce: config.enforce, abuse: config.abuse });
-    await upsertSubscriber(t.store.db, system, {
-      id: 'C-23',
-      name: '佐藤',
-      email: 'sato@example.jp',
-      phone: null,
-      address: null,
-      contract: null,
-      keys: [{ kind: 'user', value: 'sato@isp' }],
-    });
-    await applyLeaseRecords(
-      t.store.db,
-      'radius',
-      [
-        {
-          session: 's',
-          action: 'start',
-          at: Date.now() - 3_600_000,
-          address: '198.51.100.23',
-          subscriberKey: 'sato@isp',
-          keyKind: 'user',
-          evidence: 'l1',
-        },
-      ],
-      { format: 'freeradius-detail' },
-    );
+    await addSato(t.store.db, { from: Date.now() - 3_600_000 });
     const iso = new Date().toISOString();
     const row = await t.store.db
       .insertInto('abuseCases')

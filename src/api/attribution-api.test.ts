@@ -83,6 +83,28 @@ describe('attribution API', () => {
     assert.equal((await listAudit(t.store.db, { limit: 100, action: 'attribution.lookup' })).length, before);
   });
 
+  test('the purposes a look-up may give come from the server, and only "other" needs words', async () => {
+    const res = await t.app.inject({
+      method: 'GET',
+      url: '/api/attribution/purposes',
+      headers: bearer(t.tokens.viewer),
+    });
+    assert.equal(res.statusCode, 200, res.body);
+    const items = res.json().items as { kind: string; referenceRequired: boolean }[];
+    assert.deepEqual(
+      items.map((p) => p.kind),
+      ['abuse-notice', 'security-incident', 'legal-disclosure', 'police-request', 'customer-request', 'other'],
+    );
+    assert.deepEqual(
+      items.filter((p) => p.referenceRequired).map((p) => p.kind),
+      ['other'],
+    );
+    // Every kind offered is one the look-up takes.
+    for (const p of items.filter((i) => !i.referenceRequired)) {
+      assert.equal((await who('analyst', `address=100.64.0.5&at=${at}&purpose=${p.kind}`)).statusCode, 200);
+    }
+  });
+
   test('a lease file uploaded through the API is imported as a job, and status shows the source', async () => {
     const content = 'prefix,subscriber_id\n198.51.100.0/29,C-1\n';
     const res = await t.app.inject({

@@ -2,6 +2,7 @@ import type { AbuseRuntime } from '../abuse/desk.js';
 import type { Config } from '../config/index.js';
 import type { Enforcer } from '../enforce/service.js';
 import type { Logger } from '../log.js';
+import type { LiveMatcher } from '../match/live.js';
 import type { InputStatus } from '../observe/pipeline/input-stats.js';
 import type { Store } from '../store/open.js';
 
@@ -18,4 +19,6 @@ export type AppDeps = {
   observation?: { status(): InputStatus[] };
   /** The running abuse desk (intake counters, its attribution runs); absent outside `serve`. */
   abuse?: AbuseRuntime;
+  /** The running server's live matcher, rebuilt after a fetch or an allowlist change; absent outside `serve`. */
+  matcher?: LiveMatcher;
 };

@@ -1,12 +1,18 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { sqliteStore } from '../../test/support/stores.js';
 import { bearer, testApp, type TestApp } from '../../test/support/app.js';
 import { listAudit } from '../audit/query.js';
 import { configSchema } from '../config/index.js';
 
+/** The console allowlist's file: these tests only read it (empty); intel-console-api.test.ts writes one. */
+const consoleDir = mkdtempSync(join(tmpdir(), 'mizugiwa-intel-api-'));
 const intel = configSchema.parse({
   intel: {
+    console_allowlist: { file: join(consoleDir, 'console.json') },
     own: { domains: ['isp.example'], prefixes: ['45.0.0.0/16'] },
     sources: [{ name: 'partner-feed', format: 'plain', url: 'https://feeds.example/list.txt', snapshot: 'delta' }],
     allowlists: [
@@ -68,7 +74,10 @@ describe('intel API', () => {
     operator = bearer(t.tokens.analyst);
     viewer = bearer(t.tokens.viewer);
   });
-  after(async () => t?.close());
+  after(async () => {
+    await t?.close();
+    rmSync(consoleDir, { recursive: true, force: true });
+  });
 
   describe('importing a feed and reading it back', () => {
     before(async () => {
@@ -256,6 +265,8 @@ describe('intel API', () => {
           ['builtin:own-network', 'own', 'block', 2],
           ['partners', 'configured', 'block', 1],
           ['watch', 'configured', 'inform', 2],
+          // The console's own list, empty until an operator adds to it (intel-console-api.test.ts).
+          ['console', 'console', 'block', 0],
         ],
       );
       assert.equal(lists[0]?.entries, null);

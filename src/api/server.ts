@@ -14,6 +14,7 @@ import { installErrorHandling } from './errors.js';
 import { installMetrics } from './metrics.js';
 import { installWebUi } from './web-ui.js';
 import { systemRoutes } from './routes/system.js';
+import { dashboardRoutes } from './routes/dashboard.js';
 import { authRoutes } from './routes/auth.js';
 import { userRoutes } from './routes/users.js';
 import { tokenRoutes } from './routes/tokens.js';
@@ -32,8 +33,10 @@ import { abuseNoticeRoutes } from './routes/abuse-notices.js';
 import { abuseReportRoutes } from './routes/abuse-reports.js';
 import { abuseCaseRoutes } from './routes/abuse-cases.js';
 import { abuseMappingRoutes } from './routes/abuse-mappings.js';
+import { abuseIntakeRoutes } from './routes/abuse-intake.js';
 import { installAbuseMetrics } from './abuse-metrics.js';
 import { abuseRestrictionRoutes } from './routes/abuse-restrictions.js';
+import { policyRoutes } from './routes/policy.js';
 import { createEnforcer } from '../enforce/service.js';
 
 /** The HTTP server: API, docs, metrics and the web UI. Not listening yet; the caller decides where. */
@@ -123,6 +126,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.get('/api/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
 
   await app.register(systemRoutes(deps, metrics));
+  await app.register(dashboardRoutes(deps));
   await app.register(authRoutes(deps));
   await app.register(userRoutes(deps));
   await app.register(tokenRoutes(deps));
@@ -136,6 +140,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(abuseReportRoutes(deps));
   await app.register(abuseCaseRoutes(deps));
   await app.register(abuseMappingRoutes(deps));
+  await app.register(abuseIntakeRoutes(deps));
+  await app.register(policyRoutes(deps));
   const withEnforcer: AppDeps = deps.enforcer
     ? deps
     : {

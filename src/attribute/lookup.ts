@@ -221,8 +221,8 @@ function judge(
       subscriberKey: row.subscriberKey,
       keyKind: row.keyKind,
       session: row.session,
-      start: new Date(row.startMs).toISOString(),
-      end: endMs === undefined ? null : new Date(endMs).toISOString(),
+      start: isoTime(row.startMs),
+      end: endMs === undefined ? null : isoTime(endMs),
       endEstimated: estimated,
       evidence: row.evidence,
       detail: row.detail,
@@ -231,3 +231,15 @@ function judge(
     notes,
   };
 }
+
+/** ISO 8601 of a time, remembered: a batch judges the same few intervals for thousands of events. */
+function isoTime(ms: number): string {
+  let iso = isoCache.get(ms);
+  if (iso === undefined) {
+    if (isoCache.size >= ISO_CACHE_LIMIT) isoCache.clear();
+    isoCache.set(ms, (iso = new Date(ms).toISOString()));
+  }
+  return iso;
+}
+const isoCache = new Map<number, string>();
+const ISO_CACHE_LIMIT = 100_000;

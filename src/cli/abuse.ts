@@ -2,7 +2,12 @@ import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { recordAudit } from '../audit/append.js';
-import { attributeNewEvents, emptySummary, type EventAttributionSummary } from '../abuse/attribute-events.js';
+import {
+  addSummaries,
+  attributeNewEvents,
+  emptySummary,
+  type EventAttributionSummary,
+} from '../abuse/attribute-events.js';
 import { addCaseNote, caseTimeline, listCases, moveCase } from '../abuse/cases.js';
 import { listCsvMappings, saveCsvMapping } from '../abuse/csv-mappings.js';
 import type { Config } from '../config/index.js';
@@ -93,7 +98,7 @@ export function registerAbuseCommands(program: Command): void {
           });
           // Events left `new` by an earlier import without attribution are taken along now.
           const backlog = await attributeEvents(ctx.store.db, ctx.config, ctx.audit);
-          const cases = sumSummaries(result.attribution ?? emptySummary(), backlog);
+          const cases = addSummaries(result.attribution ?? emptySummary(), backlog);
           printOutcome(file, result, cases, opts.json === true);
           if (result.state === 'unreadable') process.exitCode = 1;
         });
@@ -303,14 +308,6 @@ export function attributeEvents(
   audit: AuditContext,
 ): Promise<EventAttributionSummary> {
   return attributeNewEvents(db, abuseAttributionOptions(config, audit));
-}
-
-function sumSummaries(a: EventAttributionSummary, b: EventAttributionSummary): EventAttributionSummary {
-  return {
-    attributed: a.attributed + b.attributed,
-    unassigned: a.unassigned + b.unassigned,
-    casesOpened: a.casesOpened + b.casesOpened,
-  };
 }
 
 function printOutcome(file: string, r: ReportOutcome, cases: EventAttributionSummary, json: boolean): void {

@@ -50,7 +50,8 @@ export function registerAuditCommands(program: Command): void {
     .option('--before <id>', 'entries before this id', (v) => Number(v))
     .option('--actor <actor>', 'only this actor, e.g. user:admin or cli:root')
     .option('--action <prefix>', 'only actions starting with this, e.g. subscriber. or auth.login')
-    .option('--target <target>', 'only this target, e.g. user:3')
+    .option('--target <target>', 'only this target, e.g. user:3; end with * for a prefix, e.g. address:192.0.2.5*')
+    .option('--purpose <prefix>', 'only purposes starting with this, e.g. abuse-notice or "abuse-notice: CASE-9"')
     .option('--json', 'one JSON object per line')
     .action(
       async (opts: {
@@ -59,6 +60,7 @@ export function registerAuditCommands(program: Command): void {
         actor?: string;
         action?: string;
         target?: string;
+        purpose?: string;
         json?: boolean;
         config?: string;
       }) => {
@@ -69,6 +71,7 @@ export function registerAuditCommands(program: Command): void {
             actor: opts.actor,
             action: opts.action,
             target: opts.target,
+            purpose: opts.purpose,
           });
           printTable(rows, ['id', 'at', 'actor', 'action', 'target', 'purpose'], opts.json);
         });

@@ -96,12 +96,28 @@ export const intelSchema = z
       .prefault({}),
     sources: z.array(sourceSchema).default([]),
     allowlists: z.array(allowlistSchema).default([]),
+    /**
+     * The allowlist operators edit in the console and API (value, reason, expiry): a JSON file that
+     * Mizugiwa writes, read with the other lists wherever they apply. Relative to the config file.
+     */
+    console_allowlist: z
+      .strictObject({
+        name: z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'expected a short lower-case name: letters, digits, ".", "_", "-"')
+          .default('console'),
+        file: z.string().min(1).default('data/console-allowlist.json'),
+      })
+      .prefault({}),
     /** Claims expired longer than this are deleted by housekeeping (expiry itself takes effect at once). */
     expired_retention_days: z.number().int().min(0).default(30),
   })
   .prefault({})
   .refine((i) => new Set(i.sources.map((s) => s.name)).size === i.sources.length, {
     error: 'two sources have the same name',
+  })
+  .refine((i) => !i.allowlists.some((l) => l.name === i.console_allowlist.name), {
+    error: 'an allowlist has the name of console_allowlist.name; rename one of them',
   });
 
 export type IntelConfig = z.output<typeof intelSchema>;

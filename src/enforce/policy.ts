@@ -10,7 +10,7 @@ import type { Database } from '../store/schema.js';
 import { POINT_NAMES, type EntryAction, type PointName, type PolicyEntry, type PolicySnapshot } from './snapshot.js';
 
 /** What each point can enforce at all: a resolver sees names and answers, a firewall sees addresses… */
-const CARRIES: Record<PointName, ReadonlySet<IndicatorType>> = {
+export const CARRIES: Record<PointName, ReadonlySet<IndicatorType>> = {
   rpz: new Set(['domain', 'ipv4', 'ipv6', 'cidr']),
   squid: new Set(['domain', 'ipv4', 'ipv6', 'cidr']),
   nftables: new Set(['ipv4', 'ipv6', 'cidr', 'ip-port']),

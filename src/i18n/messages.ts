@@ -34,6 +34,16 @@ const en = {
   'job.not_found': 'There is no job with id {id}.',
   'intel.source_not_found': 'There is no intel source named "{name}".',
   'intel.not_held': 'Source "{name}" has no held snapshot to approve.',
+  'intel.source_not_configured':
+    'Source "{name}" is not in the config file (it only holds imports), so there is nothing to fetch: import a file instead.',
+  'intel.fetch_running': 'Source "{name}" is already being fetched (job {job}); follow that job instead.',
+  'intel.allowlist_entry_not_found': 'There is no entry with id "{id}" in the console allowlist.',
+  'intel.allowlist_entry_exists':
+    'The console allowlist already has {entry} (until {until}); remove it first to change it.',
+  'intel.allowlist_too_broad':
+    'The network {value} is too large for the console allowlist (at most /{min} for IPv{family}): list it in a reviewed allowlist file of the config instead.',
+  'intel.allowlist_unwritable':
+    'The console allowlist {file} cannot be written ({reason}): set intel.console_allowlist.file to a path the server may write, such as one under data_dir.',
   'enforce.unknown_point': 'There is no enforcement point "{point}"; the points are {points}.',
   'enforce.point_disabled': 'Enforcement point "{point}" is not enabled (enforce.{point}.enabled in the config).',
   'enforce.not_held': 'Enforcement point "{point}" has no held version to approve.',
@@ -72,6 +82,17 @@ const en = {
     'You asked for restriction {id} yourself: someone else with the abuse.restrict permission must approve it (a desk of one sets abuse.escalation.allow_self_approval).',
   'abuse.restriction_not_open': 'Restriction {id} is {state}: only a pending or active restriction can be released.',
   'abuse.notice_not_found': 'There is no notice with id {id}.',
+  'abuse.notify_case_state':
+    'Case {id} is {state}: a notice goes to a new case, a reminder to a notified or reminded one; this one is not told again.',
+  'abuse.notify_in_flight':
+    'A notice about case {id} is already on its way (notice {notice}, pending or to be retried); wait for it instead of sending another.',
+  'abuse.notify_no_subscriber':
+    'Case {id} names subscriber "{subscriber}", who has no record: import the subscriber list, then notify again.',
+  'abuse.notify_no_email':
+    'Subscriber "{subscriber}" of case {id} has no e-mail address on record: reach them by phone or post (the notices CSV export, `mizugiwa abuse notices export`).',
+  'abuse.event_not_found': 'There is no abuse event with id {id}.',
+  'abuse.event_not_unassigned':
+    'Event {id} is {state}, not unassigned: only an event in the unassigned queue is given to a subscriber by hand.',
   'abuse.notices_no_smtp':
     'Notices cannot be sent: abuse.notices.smtp.host is not set in the config. A dry run (--dry-run) and the CSV export work without it.',
   'abuse.template_unknown':
@@ -120,6 +141,16 @@ const ja: Record<MessageKey, string> = {
   'job.not_found': 'ID {id} のジョブはありません。',
   'intel.source_not_found': 'インテルソース「{name}」はありません。',
   'intel.not_held': 'ソース「{name}」に承認待ちのスナップショットはありません。',
+  'intel.source_not_configured':
+    'ソース「{name}」は設定ファイルにありません（取り込みだけのソースです）。取得するものがないので、ファイルを取り込んでください。',
+  'intel.fetch_running': 'ソース「{name}」は取得中です（ジョブ {job}）。そのジョブの進み具合を確認してください。',
+  'intel.allowlist_entry_not_found': 'コンソールの許可リストに ID「{id}」のエントリはありません。',
+  'intel.allowlist_entry_exists':
+    'コンソールの許可リストには既に {entry} があります（期限: {until}）。変更するには先に削除してください。',
+  'intel.allowlist_too_broad':
+    'ネットワーク {value} はコンソールの許可リストには広すぎます（IPv{family} は /{min} まで）。設定のレビュー済み許可リストファイルに記載してください。',
+  'intel.allowlist_unwritable':
+    'コンソールの許可リスト {file} に書き込めません（{reason}）。intel.console_allowlist.file をサーバーが書き込めるパス（data_dir の下など）にしてください。',
   'enforce.unknown_point': '適用先「{point}」はありません。適用先は {points} です。',
   'enforce.point_disabled': '適用先「{point}」は有効になっていません（設定の enforce.{point}.enabled）。',
   'enforce.not_held': '適用先「{point}」に承認待ちの版はありません。',
@@ -160,6 +191,17 @@ const ja: Record<MessageKey, string> = {
     '利用制限 {id} はあなた自身が申請したものです。abuse.restrict 権限を持つ別の担当者が承認してください（担当者が一人の場合は abuse.escalation.allow_self_approval を設定します）。',
   'abuse.restriction_not_open': '利用制限 {id} は {state} です。解除できるのは承認待ちまたは有効な制限だけです。',
   'abuse.notice_not_found': 'ID {id} の通知はありません。',
+  'abuse.notify_case_state':
+    'ケース {id} は {state} です。通知は new のケースに、督促は notified か reminded のケースに送ります。このケースには送りません。',
+  'abuse.notify_in_flight':
+    'ケース {id} の通知は送信中です（通知 {notice}、保留中または再送待ち）。重ねて送らず、その結果を待ってください。',
+  'abuse.notify_no_subscriber':
+    'ケース {id} の加入者「{subscriber}」の記録がありません。加入者一覧を取り込んでから、もう一度通知してください。',
+  'abuse.notify_no_email':
+    'ケース {id} の加入者「{subscriber}」にはメールアドレスの登録がありません。電話か郵送で連絡してください（通知 CSV 出力: `mizugiwa abuse notices export`）。',
+  'abuse.event_not_found': 'ID {id} のイベントはありません。',
+  'abuse.event_not_unassigned':
+    'イベント {id} は {state} で、未割り当てではありません。手で加入者に割り当てられるのは未割り当てキューのイベントだけです。',
   'abuse.notices_no_smtp':
     '通知を送信できません。設定の abuse.notices.smtp.host が空です。ドライラン（--dry-run）と CSV 出力は設定なしでも使えます。',
   'abuse.template_unknown':

@@ -3,6 +3,8 @@ import { resolve } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { EventAttributionSummary } from '../abuse/attribute-events.js';
 import {
+  ABUSE_SYSTEM_AUDIT,
+  abuseAttributionOptions,
   attributionRunner,
   loadAbuseContext,
   type AbuseIntakeStatus,
@@ -67,7 +69,11 @@ export async function startAbuse(deps: {
     // Reports still arrive and are kept; unknown report types are read generically and flagged for review.
     log.error({ err }, 'abuse: the Shadowserver schema file could not be used; reading with the bundled schema');
     lines.push('Abuse desk: Shadowserver schema file FAILED to load (see the log): using the bundled schema');
-    context = { db, dataDir: resolve(configDir, config.data_dir) };
+    context = {
+      db,
+      dataDir: resolve(configDir, config.data_dir),
+      attribution: abuseAttributionOptions(config, ABUSE_SYSTEM_AUDIT),
+    };
   }
 
   const received = new Map<string, number>();
@@ -76,6 +82,13 @@ export async function startAbuse(deps: {
     received.set(key, (received.get(key) ?? 0) + 1);
   };
   const attribution = { runs: 0, failures: 0, attributed: 0, unassigned: 0, casesOpened: 0 };
+  /** Adds what a run did, or what a report's intake did as its events went in, to the status counters. */
+  const tally = (s: EventAttributionSummary | undefined) => {
+    if (!s) return;
+    attribution.attributed += s.attributed;
+    attribution.unassigned += s.unassigned;
+    attribution.casesOpened += s.casesOpened;
+  };
   const runner = attributionRunner(db, config);
   const attribute: AttributionRunner = {
     idle: () => runner.idle(),
@@ -83,9 +96,7 @@ export async function startAbuse(deps: {
       try {
         const s = await runner.run();
         attribution.runs++;
-        attribution.attributed += s.attributed;
-        attribution.unassigned += s.unassigned;
-        attribution.casesOpened += s.casesOpened;
+        tally(s);
         if (s.attributed + s.unassigned > 0) log.info({ ...s }, 'abuse: events attributed');
         return s;
       } catch (err) {
@@ -121,6 +132,7 @@ export async function startAbuse(deps: {
       throw err;
     }
     count(mail.transport, outcome.duplicate ? 'duplicate' : 'stored');
+    tally(outcome.attribution);
     log.info(
       { transport: mail.transport, origin: mail.origin, ...outcome },
       outcome.duplicate ? 'abuse: report received again (not added)' : 'abuse: report received',
@@ -218,6 +230,7 @@ export async function startAbuse(deps: {
           reportType: report.type || undefined,
         });
         count('shadowserver-api', outcome.duplicate ? 'duplicate' : 'stored');
+        tally(outcome.attribution);
         log.info({ id: report.id, file: report.fileName, ...outcome }, 'abuse: Shadowserver report fetched');
         attributeInBackground();
         return outcome;

@@ -75,6 +75,7 @@ export async function startServer(
       enforcer: enforcement.enforcer,
       observation: observation.pipeline,
       abuse,
+      matcher,
     });
     const { host, port } = parseListen(config.http.listen)!;
     await app.listen({ host, port });

@@ -158,6 +158,12 @@ export async function requireSubscriber(
   return found;
 }
 
+/** Whether a subscriber record with this id exists: an id only, no personal data, so no purpose of its own. */
+export async function subscriberExists(db: Kysely<Database>, id: string): Promise<boolean> {
+  const row = await db.selectFrom('subscribers').select('id').where('id', '=', id).executeTakeFirst();
+  return row !== undefined;
+}
+
 /**
  * The subscriber ids that lease keys stand for: through the imported keys, or, for a key that is a
  * subscriber id itself (static assignments, or RADIUS user names that are account ids), directly.

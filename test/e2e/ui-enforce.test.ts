@@ -9,49 +9,30 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { missingProgram } from '../support/components.js';
+import type { Browser, Page } from 'playwright-core';
+import {
+  chromiumMissing,
+  expectText,
+  openBrowser,
+  signIn,
+  signInFirstTime,
+  UI_TIMEOUT_MS,
+} from '../support/browser.js';
 import { ENTRY, runCli, startServe, stopServe, type Served } from '../support/serve.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const WEB_INDEX = path.resolve(import.meta.dirname, '../../dist/web/index.html');
-const UI_TIMEOUT_MS = 15_000;
 const ADMIN_PASSWORD = 'kawa-no-mizugiwa-de-tomeru';
 const VIEWER_PASSWORD = 'miru-dake-de-sawaranai';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-];
-
-const chromiumMissing = missingProgram(CHROMIUM, 'chromium');
 
 const bad = (n: number) => Array.from({ length: n }, (_, i) => `bad${i + 1}.example`);
-
-/** Waits until the element with this test id shows exactly this text. */
-async function expectText(page: Page, testId: string, expected: string): Promise<void> {
-  const locator = page.getByTestId(testId);
-  await locator.filter({ hasText: expected }).first().waitFor({ timeout: UI_TIMEOUT_MS });
-  assert.equal((await locator.first().textContent())?.trim(), expected);
-}
-
-async function signIn(page: Page, baseUrl: string, username: string, password: string): Promise<void> {
-  await page.goto(baseUrl);
-  await page.getByTestId('login-username').fill(username);
-  await page.getByTestId('login-password').fill(password);
-  await page.getByTestId('login-submit').click();
-}
 
 describe('browser UI: enforcement screen, held publish, approval', { skip: chromiumMissing }, () => {
   let workDir: string;
   let shotDir: string;
   let server: Served | undefined;
   let browser: Browser | undefined;
-  let context: BrowserContext;
   let page: Page;
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
   const cli = (args: string[], input?: string) => runCli(args, { cwd: workDir, ...(input !== undefined && { input }) });
   const feed = (names: string[]) => writeFileSync(path.join(workDir, 'list.txt'), `${names.join('\n')}\n`);
   const zoneOwners = () =>
@@ -114,11 +95,7 @@ describe('browser UI: enforcement screen, held publish, approval', { skip: chrom
     res = cli(['user', 'add', 'watcher', '--role', 'viewer', '--password-stdin'], `${VIEWER_PASSWORD}\n`);
     assert.equal(res.code, 0, res.stdout + res.stderr);
 
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
-    page = await context.newPage();
-    page.setDefaultTimeout(UI_TIMEOUT_MS);
-    page.on('pageerror', (err) => pageErrors.push(err.message));
+    ({ browser, page, pageErrors } = await openBrowser('en-US'));
   });
 
   after(async () => {
@@ -129,11 +106,7 @@ describe('browser UI: enforcement screen, held publish, approval', { skip: chrom
   });
 
   test('the overview counts the open alert and links to the enforcement screen', async () => {
-    await signIn(page, server!.baseUrl, 'admin', server!.password!);
-    await page.getByTestId('pw-current').fill(server!.password!);
-    await page.getByTestId('pw-new').fill(ADMIN_PASSWORD);
-    await page.getByTestId('pw-repeat').fill(ADMIN_PASSWORD);
-    await page.getByTestId('pw-submit').click();
+    await signInFirstTime(page, server!.baseUrl, 'admin', server!.password!, ADMIN_PASSWORD);
     await expectText(page, 'home-title', 'Overview');
     await expectText(page, 'nav-enforcement', 'Enforcement');
 

@@ -7,33 +7,20 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { missingProgram } from '../support/components.js';
+import type { Browser, Page } from 'playwright-core';
+import { chromiumMissing, expectText, openBrowser, UI_TIMEOUT_MS } from '../support/browser.js';
 import { ENTRY, startServe, stopServe, type Served } from '../support/serve.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const WEB_INDEX = path.resolve(import.meta.dirname, '../../dist/web/index.html');
-const UI_TIMEOUT_MS = 15_000;
 const NEW_PASSWORD = 'kawa-no-mizugiwa-de-tomeru';
-
-// A skip reason when Chromium is missing; under MIZUGIWA_E2E=require this throws, failing the run instead.
-const chromiumMissing = missingProgram(CHROMIUM, 'chromium');
-
-/** Waits until the element with this test id shows exactly this text. */
-async function expectText(page: Page, testId: string, expected: string): Promise<void> {
-  const locator = page.getByTestId(testId);
-  await locator.filter({ hasText: expected }).first().waitFor({ timeout: UI_TIMEOUT_MS });
-  assert.equal((await locator.first().textContent())?.trim(), expected);
-}
 
 describe('browser UI: sign-in, forced password change, language', { skip: chromiumMissing }, () => {
   let workDir: string;
   let shotDir: string;
   let server: Served | undefined;
   let browser: Browser | undefined;
-  let context: BrowserContext;
   let page: Page;
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
 
   before(async () => {
     assert.ok(existsSync(ENTRY), `${ENTRY} is missing`);
@@ -42,20 +29,9 @@ describe('browser UI: sign-in, forced password change, language', { skip: chromi
     shotDir = await mkdtemp(path.join(os.tmpdir(), 'mizugiwa-ui-shots-'));
     server = await startServe(workDir);
     assert.ok(server.password, 'the first start prints a one-time password');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-      ],
-    });
-    context = await browser.newContext({ locale: 'ja-JP', viewport: { width: 1280, height: 800 } });
-    page = await context.newPage();
-    page.setDefaultTimeout(UI_TIMEOUT_MS);
-    page.on('pageerror', (err) => pageErrors.push(err.message));
+    ({ browser, page, pageErrors } = await openBrowser('ja-JP'));
+    // A laptop's 1280 × 800, the smallest screen the console is made for.
+    await page.setViewportSize({ width: 1280, height: 800 });
   });
 
   after(async () => {

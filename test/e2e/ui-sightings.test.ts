@@ -1,7 +1,8 @@
 // The Sightings and Observation inputs screens against the real server: sightings written into the server's store (as
 // the observation pipeline writes them), then in Chromium the newest first with paging, filters by client and by a
-// time range typed in the operator's zone (Asia/Tokyo), the server's message for a bad filter, the Japanese screen,
-// the inputs with their positions and highlighted errors and drops, and a viewer who is not shown sightings at all.
+// time range typed in the operator's zone (Asia/Tokyo), the server's message for a bad filter, a filter in the address
+// (a dashboard link, a reload), the Japanese screen, the inputs with their positions and highlighted errors and drops,
+// and a viewer who is not shown sightings at all.
 // Needs Chromium (Debian package `chromium`) and a build (`npm run build`, which `npm test` runs first).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,29 +10,25 @@ import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { openSqlite, SQLITE_FILE_NAME } from '../../src/store/open.js';
 import { writeObservationFlush, type SightingDelta } from '../../src/store/sightings.js';
-import { missingProgram } from '../support/components.js';
+import {
+  chromiumMissing,
+  expectText,
+  openBrowser,
+  signIn,
+  signInFirstTime,
+  UI_TIMEOUT_MS,
+} from '../support/browser.js';
 import { ENTRY, runCli, startServe, stopServe, type Served } from '../support/serve.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const WEB_INDEX = path.resolve(import.meta.dirname, '../../dist/web/index.html');
-const UI_TIMEOUT_MS = 15_000;
 const ADMIN_PASSWORD = 'kawa-no-mizugiwa-de-tomeru';
 const VIEWER_PASSWORD = 'miru-dake-de-sawaranai';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-];
 /** The screen shows 50 sightings a page. */
 const PAGE_SIZE = 50;
 const REPLAY_INPUT = 'replay:bind-querylog';
-
-const chromiumMissing = missingProgram(CHROMIUM, 'chromium');
 
 const sighting = (over: Partial<SightingDelta> & Pick<SightingDelta, 'windowStart'>): SightingDelta => {
   const start = Date.parse(over.windowStart);
@@ -87,13 +84,6 @@ const RECENT = [
   }),
 ];
 
-/** Waits until the element with this test id shows exactly this text. */
-async function expectText(page: Page, testId: string, expected: string): Promise<void> {
-  const locator = page.getByTestId(testId);
-  await locator.filter({ hasText: expected }).first().waitFor({ timeout: UI_TIMEOUT_MS });
-  assert.equal((await locator.first().textContent())?.trim(), expected);
-}
-
 /** Waits until the table has `count` rows and returns the text of one column's cells, top to bottom. */
 async function column(page: Page, testId: string, count: number): Promise<string[]> {
   const rows = page.getByTestId('sighting-row');
@@ -104,21 +94,13 @@ async function column(page: Page, testId: string, count: number): Promise<string
   return (await rows.getByTestId(testId).allTextContents()).map((s) => s.trim());
 }
 
-async function signIn(page: Page, baseUrl: string, username: string, password: string): Promise<void> {
-  await page.goto(baseUrl);
-  await page.getByTestId('login-username').fill(username);
-  await page.getByTestId('login-password').fill(password);
-  await page.getByTestId('login-submit').click();
-}
-
 describe('browser UI: sightings and observation inputs', { skip: chromiumMissing }, () => {
   let workDir: string;
   let shotDir: string;
   let server: Served | undefined;
   let browser: Browser | undefined;
-  let context: BrowserContext;
   let page: Page;
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
   let replayLog: string;
 
   before(async () => {
@@ -181,11 +163,7 @@ describe('browser UI: sightings and observation inputs', { skip: chromiumMissing
       await store.close();
     }
 
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
-    page = await context.newPage();
-    page.setDefaultTimeout(UI_TIMEOUT_MS);
-    page.on('pageerror', (err) => pageErrors.push(err.message));
+    ({ browser, page, pageErrors } = await openBrowser('en-US'));
   });
 
   after(async () => {
@@ -196,11 +174,7 @@ describe('browser UI: sightings and observation inputs', { skip: chromiumMissing
   });
 
   test('the Sightings screen lists the newest first, 50 a page, with older and newer pages', async () => {
-    await signIn(page, server!.baseUrl, 'admin', server!.password!);
-    await page.getByTestId('pw-current').fill(server!.password!);
-    await page.getByTestId('pw-new').fill(ADMIN_PASSWORD);
-    await page.getByTestId('pw-repeat').fill(ADMIN_PASSWORD);
-    await page.getByTestId('pw-submit').click();
+    await signInFirstTime(page, server!.baseUrl, 'admin', server!.password!, ADMIN_PASSWORD);
     await expectText(page, 'home-title', 'Overview');
 
     await page.getByTestId('nav-sightings').click();
@@ -261,6 +235,27 @@ describe('browser UI: sightings and observation inputs', { skip: chromiumMissing
     await page.getByTestId('sightings-error').waitFor({ state: 'detached' });
     assert.equal((await column(page, 'sighting-client', PAGE_SIZE))[0], '192.0.2.10');
     assert.equal(await page.getByTestId('sightings-filter-client').inputValue(), '');
+  });
+
+  test('a link with ?indicator= opens the list filtered; the address follows the filters and survives a reload', async () => {
+    // As the dashboard links it; the server normalises the value, so the capital letters still find it.
+    await page.goto(`${server!.baseUrl}/sightings?indicator=Phish.example`);
+    await expectText(page, 'sightings-title', 'Sightings');
+    assert.deepEqual(await column(page, 'sighting-client', 1), ['2001:db8::7']);
+    assert.equal(await page.getByTestId('sightings-filter-indicator').inputValue(), 'Phish.example');
+
+    await page.getByTestId('sightings-filter-indicator').fill('c2.example');
+    await page.getByTestId('sightings-filter-point').selectOption('dns');
+    await page.getByTestId('sightings-apply').click();
+    await page.waitForURL(/\/sightings\?indicator=c2\.example&point=dns$/);
+    assert.deepEqual(await column(page, 'sighting-blocked', 1), ['12 / 12 blocked']);
+    await page.reload();
+    assert.deepEqual(await column(page, 'sighting-blocked', 1), ['12 / 12 blocked']);
+    assert.equal(await page.getByTestId('sightings-filter-point').inputValue(), 'dns');
+
+    await page.getByTestId('sightings-clear').click();
+    await page.waitForURL(/\/sightings$/);
+    assert.equal((await column(page, 'sighting-client', PAGE_SIZE))[0], '192.0.2.10');
   });
 
   test('in Japanese the screen and its words follow', async () => {

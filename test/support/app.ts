@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { buildApp } from '../../src/api/server.js';
@@ -35,6 +38,33 @@ export async function testApp(store: TestStore, overrides: Partial<Config> = {})
     async close() {
       await app.close();
       await store.dispose();
+    },
+  };
+}
+
+/** testApp with a data directory of its own (`<prefix>…` in the system's temp directory), removed by close(). */
+export async function testAppWithDataDir(
+  store: TestStore,
+  prefix: string,
+  overrides: Partial<Config> = {},
+): Promise<TestApp> {
+  const dataDir = mkdtempSync(join(tmpdir(), prefix));
+  const removeDir = () => rmSync(dataDir, { recursive: true, force: true });
+  let t: TestApp;
+  try {
+    t = await testApp(store, { data_dir: dataDir, ...overrides });
+  } catch (err) {
+    removeDir();
+    throw err;
+  }
+  return {
+    ...t,
+    async close() {
+      try {
+        await t.close();
+      } finally {
+        removeDir();
+      }
     },
   };
 }

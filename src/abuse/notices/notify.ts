@@ -1,19 +1,13 @@
 import type { Kysely } from 'kysely';
 import { noticeClassSettings, type AbuseNoticesConfig } from '../../config/abuse-notices-schema.js';
-import { actorLabel, type AuditContext } from '../../domain/actor.js';
+import type { AuditContext } from '../../domain/actor.js';
 import type { LogSink } from '../../log.js';
 import type { Database } from '../../store/schema.js';
 import { findDueCases } from './due-cases.js';
+import { claimDigestNotice, sendDigest } from './digest-mail.js';
 import { buildDigests, type Digest } from './digests.js';
 import { loadTemplates } from './notice-templates.js';
-import {
-  claimNotice,
-  markBounced,
-  markFailed,
-  markSent,
-  takeForRetry,
-  type CaseMoveProblem,
-} from './notice-records.js';
+import { markBounced, markFailed, markSent, takeForRetry, type CaseMoveProblem } from './notice-records.js';
 import type { NoticeKind } from './notice-view.js';
 import { newMessageId, type NoticeSender, type SendOutcome } from './send.js';
 
@@ -95,32 +89,14 @@ export async function runNotifier(deps: NotifierDeps, options: { dryRun: boolean
     }
     if (options.dryRun) continue;
     const messageId = newMessageId(config.smtp.from);
-    const noticeId = await claimNotice(db, {
-      subscriberId: digest.subscriber.id,
-      locale: digest.locale,
-      kind: digest.cases.some((c) => c.kind === 'notice') ? 'notice' : 'reminder',
-      channel: 'email',
-      recipient: digest.recipient,
-      subject: digest.subject,
-      body: digest.body,
-      messageId,
-      status: 'pending',
-      createdBy: actorLabel(audit.actor),
-      cases: digest.cases.map((c) => ({ caseId: c.caseId, kind: c.kind, round: c.round })),
-    });
+    const mailable = { ...digest, recipient: digest.recipient };
+    const noticeId = await claimDigestNotice(db, audit, mailable, messageId);
     if (noticeId === undefined) {
       summary.status = 'claimed by another run';
       continue;
     }
     summary.noticeId = noticeId;
-    const outcome = await deps.sender!.send({
-      to: digest.recipient,
-      subject: digest.subject,
-      text: digest.body,
-      messageId,
-      noticeId,
-      locale: digest.locale,
-    });
+    const outcome = await sendDigest(deps.sender!, mailable, messageId, noticeId);
     summary.status = await record(deps, audit, noticeId, messageId, digest.recipient, outcome, result);
     if (!outcome.ok) summary.error = outcome.error;
   }

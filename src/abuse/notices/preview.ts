@@ -7,7 +7,7 @@ import type { Database } from '../../store/schema.js';
 import { readSubscribers } from '../../store/subscribers.js';
 import { isNoticeLocale, isTemplateName } from './builtin-templates.js';
 import { casesForNotice, digestOptions, subscriberLocale } from './digests.js';
-import { loadTemplates, templateRole } from './notice-templates.js';
+import { loadTemplates, templateRole, type TemplateResolver } from './notice-templates.js';
 import type { NoticeKind } from './notice-view.js';
 import { renderDigest, type RenderedDigest } from './render.js';
 import { parseTemplateSource } from './template-source.js';
@@ -28,6 +28,22 @@ export type PreviewRequest = {
 
 export type Preview = RenderedDigest & { locale: Locale; subscriberId: string; caseType: string };
 
+/**
+ * The templates to render with: the saved ones, or with a draft of one template (in one language) in its place. A
+ * draft that does not parse is refused with the problem, as saving it would be.
+ */
+export async function templatesWithDraft(
+  db: Kysely<Database>,
+  name: string,
+  locale: Locale,
+  source: string | undefined,
+): Promise<TemplateResolver> {
+  if (source === undefined) return loadTemplates(db);
+  const check = parseTemplateSource(source, templateRole(name));
+  if (!check.ok) throw new UserFacingError(400, 'abuse.template_invalid', { name, locale, problem: check.problem });
+  return loadTemplates(db, { name, locale, source });
+}
+
 export async function previewTemplate(
   db: Kysely<Database>,
   config: AbuseNoticesConfig,
@@ -47,14 +63,7 @@ export async function previewTemplate(
   );
   if (!subscriber) throw new UserFacingError(404, 'subscriber.not_found', { id: row.subscriberId });
   const locale = (request.locale as Locale | undefined) ?? subscriberLocale(subscriber, config);
-  if (request.source !== undefined) {
-    const check = parseTemplateSource(request.source, templateRole(name));
-    if (!check.ok) throw new UserFacingError(400, 'abuse.template_invalid', { name, locale, problem: check.problem });
-  }
-  const templates = await loadTemplates(
-    db,
-    request.source !== undefined ? { name, locale, source: request.source } : undefined,
-  );
+  const templates = await templatesWithDraft(db, name, locale, request.source);
   const kind = request.kind ?? 'notice';
   const lastNotice = await db
     .selectFrom('noticeCases')

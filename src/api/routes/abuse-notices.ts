@@ -4,6 +4,7 @@ import { getTemplate, listTemplates, revertTemplate, setTemplate } from '../../a
 import { getNotice, listNotices, NOTICE_STATUSES } from '../../abuse/notices/notices.js';
 import { runNotifier } from '../../abuse/notices/notify.js';
 import { previewTemplate } from '../../abuse/notices/preview.js';
+import { previewWithSample } from '../../abuse/notices/sample-preview.js';
 import { PURPOSE_KINDS } from '../../domain/purpose.js';
 import { roleHas } from '../../domain/roles.js';
 import { UserFacingError } from '../../domain/user-facing-error.js';
@@ -201,10 +202,10 @@ export const abuseNoticeRoutes =
         schema: {
           tags: ['abuse'],
           summary:
-            'Render the template (or a draft sent as source) against a real case, as its subscriber would get it; an audited read',
+            "Render the template (or a draft sent as source) against a real case, as its subscriber would get it (an audited read); without caseId, against sample facts (nobody's data is read)",
           params: templateParams,
           body: z.strictObject({
-            caseId: z.number().int(),
+            caseId: z.number().int().optional().describe('default: a made-up subscriber and case of the class'),
             source: z.string().min(1).max(100_000).optional(),
             kind: z.enum(['notice', 'reminder']).default('notice'),
           }),
@@ -219,14 +220,12 @@ export const abuseNoticeRoutes =
           },
         },
       },
-      async (request) =>
-        previewTemplate(db, config(), auditContext(request), {
-          name: request.params.name,
-          locale: request.params.locale,
-          caseId: request.body.caseId,
-          source: request.body.source,
-          kind: request.body.kind,
-        }),
+      async (request) => {
+        const { name, locale } = request.params;
+        const { caseId, source, kind } = request.body;
+        if (caseId === undefined) return previewWithSample(db, config(), { name, locale, source, kind });
+        return previewTemplate(db, config(), auditContext(request), { name, locale, caseId, source, kind });
+      },
     );
 
     app.post(

@@ -12,7 +12,7 @@ import { evidencePath } from '../../abuse/evidence.js';
 import { ABUSE_FORMAT_NAMES, type AbuseFormatName } from '../../abuse/formats/registry.js';
 import { listReportPage, reportEventStates, reportView } from '../../abuse/queries.js';
 import { receiveReport, type ReportIntake, type ReportOutcome } from '../../abuse/receive-report.js';
-import type { EventAttributionSummary } from '../../abuse/attribute-events.js';
+import { addSummaries, emptySummary, type EventAttributionSummary } from '../../abuse/attribute-events.js';
 import { actorLabel } from '../../domain/actor.js';
 import { UserFacingError } from '../../domain/user-facing-error.js';
 import { startJob, type Progress } from '../../jobs/run.js';
@@ -60,7 +60,7 @@ const uploadOptions = z.object({
 });
 
 const attributionView = z.object({ attributed: z.number(), unassigned: z.number(), casesOpened: z.number() });
-const outcomeView = z.object({
+export const outcomeView = z.object({
   reportId: z.number(),
   duplicate: z.boolean(),
   format: z.string().nullable(),
@@ -149,21 +149,29 @@ export const abuseReportRoutes =
               reportType: upload.reportType,
             };
             const body = () => createReadStream(saved, { start: upload.start, end: upload.end - 1 });
-            const receive = async (progress?: Progress) => {
+            const receive = async (progress?: Progress, jobId?: Promise<number>) => {
               const outcome = await receiveReport(runtime.context, body(), intake, progress);
-              const attribution = await runtime.attribution.run();
+              // The report's events were attributed as they went in; the run after takes any left `new`.
+              const backlog = await runtime.attribution.run();
+              const result = {
+                ...outcome,
+                attribution: attributionOf(addSummaries(outcome.attribution ?? emptySummary(), backlog)),
+              };
               await recordAudit(db, ctx, {
                 action: 'abuse.import',
                 target: `abuse-report:${outcome.reportId}`,
-                detail: { file: upload.fileName, transport: 'upload', ...outcome },
+                // A job names itself last, so GET /api/abuse/imports/{jobId} finds what came of it once it ends.
+                detail: { file: upload.fileName, transport: 'upload', ...result, ...(jobId && { job: await jobId }) },
               });
-              return { ...outcome, attribution: attributionOf(attribution) };
+              return result;
             };
 
             if (upload.end - upload.start <= INLINE_UPLOAD_BYTES) {
               const result = await receive();
               return reply.code(result.duplicate ? 200 : 201).send(result);
             }
+            let started: (id: number) => void = () => undefined;
+            const jobId = new Promise<number>((resolve) => (started = resolve));
             const job = await startJob(
               db,
               {
@@ -174,7 +182,7 @@ export const abuseReportRoutes =
               },
               async (progress) => {
                 try {
-                  const result = await receive(progress);
+                  const result = await receive(progress, jobId);
                   progress.message(summary(result));
                   return result;
                 } finally {
@@ -183,6 +191,7 @@ export const abuseReportRoutes =
               },
             );
             handedOver = true;
+            started(job.id);
             return reply.code(202).send({ jobId: job.id });
           } finally {
             if (!handedOver) await rm(saved, { force: true });

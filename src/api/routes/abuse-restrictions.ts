@@ -9,6 +9,7 @@ import {
   RESTRICTION_STATES,
   type Restriction,
 } from '../../abuse/restrictions/index.js';
+import { addCaseNote } from '../../abuse/cases.js';
 import { auditContext } from '../context.js';
 import type { AppDeps } from '../deps.js';
 
@@ -147,16 +148,31 @@ export const abuseRestrictionRoutes =
         schema: {
           tags: ['abuse'],
           summary:
-            "Approve a pending restriction: the subscriber's current addresses go into the walled garden and the case becomes restricted",
+            "Approve a pending restriction: the subscriber's current addresses go into the walled garden and the case becomes restricted. An optional reason (why the approver agrees) becomes a note on the case",
           params: idParam,
+          body: z
+            .strictObject({
+              reason: z
+                .string()
+                .trim()
+                .min(3)
+                .max(2000)
+                .optional()
+                .describe("the approver's reason, noted on the case"),
+            })
+            .nullish()
+            .transform((b) => b ?? {}),
           response: { 200: restriction.extend({ skipped }) },
         },
       },
       async (request) => {
-        const r = await approveRestriction(db, auditContext(request), request.params.id, {
+        const audit = auditContext(request);
+        const r = await approveRestriction(db, audit, request.params.id, {
           allowSelfApproval: deps.config.abuse.escalation.allow_self_approval,
         });
         publishSoon();
+        if (request.body.reason)
+          await addCaseNote(db, audit, r.caseId, `Restriction ${r.id} approved: ${request.body.reason}`);
         return { ...view(r), skipped: r.skipped };
       },
     );

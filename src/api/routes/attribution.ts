@@ -12,12 +12,13 @@ import { lookupOptionsFor } from '../../attribute/lookup-options.js';
 import { attributionStatus } from '../../attribute/status.js';
 import { whoHeld } from '../../attribute/who-held.js';
 import { inputName } from '../../config/observe-schema.js';
+import { PURPOSE_KINDS } from '../../domain/purpose.js';
 import { roleHas } from '../../domain/roles.js';
 import { UserFacingError } from '../../domain/user-facing-error.js';
 import { startJob } from '../../jobs/run.js';
 import { auditContext } from '../context.js';
 import type { AppDeps } from '../deps.js';
-import { purposeOf } from '../purpose.js';
+import { purposeChoices, purposeOf } from '../purpose.js';
 import { purposeQuery } from './subscribers.js';
 
 const MAX_CONTENT = 50 * 1024 * 1024;
@@ -112,6 +113,24 @@ export const attributionRoutes =
           { ...lookupOptionsFor(deps.config), contact: roleHas(principal.role, 'subscriber.read') },
         );
       },
+    );
+
+    app.get(
+      '/api/attribution/purposes',
+      {
+        config: { permission: 'system.read' },
+        schema: {
+          tags: ['attribution'],
+          summary:
+            'The purposes a read of subscriber data may give (the look-up, subscriber reads), and which need a reference in words',
+          response: {
+            200: z.object({
+              items: z.array(z.object({ kind: z.enum(PURPOSE_KINDS), referenceRequired: z.boolean() })),
+            }),
+          },
+        },
+      },
+      async () => ({ items: purposeChoices() }),
     );
 
     app.get(

@@ -7,9 +7,11 @@ import type { Format } from '../../domain/format.js';
 import { startJob, type Progress } from '../../jobs/run.js';
 import { loadAllowlists } from '../../intel/allowlist/load.js';
 import type { ClaimRecord } from '../../intel/claim-record.js';
+import { countClaims } from '../../intel/claims-store.js';
 import { intelFormat } from '../../intel/formats/registry.js';
 import { INTEL_FORMAT_NAMES } from '../../intel/formats/names.js';
-import { ingest, type IngestResult } from '../../intel/ingest.js';
+import { ingest } from '../../intel/ingest.js';
+import { ingestSummary } from '../../intel/ingest-summary.js';
 import { sourceSpecFromConfig } from '../../intel/source-config.js';
 import { DEFAULT_SOURCE_DEFAULTS, type SourceSpec } from '../../intel/source.js';
 import type { AppDeps } from '../deps.js';
@@ -21,16 +23,6 @@ const CHUNK = 256 * 1024;
 
 function invalid(detail: string): UserFacingError {
   return new UserFacingError(400, 'request.invalid', { detail });
-}
-
-/** One line for the job's message: what the import did, as `mizugiwa intel import` prints it. */
-function summary(r: IngestResult): string {
-  const line =
-    `${r.accepted} accepted (${r.suppressed} suppressed by allowlists, ${r.flagged} flagged), ` +
-    `${r.rejected} rejected to dead letters, ${r.retired} retired; ${r.total} claims now`;
-  return r.held
-    ? `${line}. HELD: this snapshot would retire ${r.held.wouldRetire} of ${r.held.of}; nothing was retired (approve to apply)`
-    : line;
 }
 
 export const intelImportRoutes =
@@ -119,7 +111,13 @@ export const intelImportRoutes =
           db,
           {
             kind: 'intel.import',
-            params: { source: spec.name, format: body.format, bytes: content.length },
+            // `before` lets the held diff say how many claims the import added.
+            params: {
+              source: spec.name,
+              format: body.format,
+              bytes: content.length,
+              before: await countClaims(db, spec.name),
+            },
             actor: ctx.actor,
             log: request.log,
           },
@@ -147,7 +145,7 @@ export const intelImportRoutes =
               format.parse(chunks(), { source: spec.name, input: 'upload', now: new Date() }),
               { allow: checker, progress: ingestProgress },
             );
-            progress.message(summary(result));
+            progress.message(ingestSummary(result));
             return result;
           },
         );

@@ -3,15 +3,16 @@ import { resolve } from 'node:path';
 import type { IntelConfig } from '../../config/intel-schema.js';
 import { BUILTIN_NAMES, BUILTIN_NETWORKS, ownNetworkAllowlist } from './builtin.js';
 import { compileAllowlists, type CompiledAllowlists } from './check.js';
+import { activeConsoleEntries, consoleListPath, readConsoleEntries } from './console-list.js';
 import type { AllowEntry, Allowlist } from './entry.js';
 import { parseMispWarninglist } from './warninglist.js';
 
 /** An allowlist with where it comes from, for people reading the lists in force. */
-export type AllowlistSource = Allowlist & { origin: 'builtin' | 'own' | 'configured'; file: string | null };
+export type AllowlistSource = Allowlist & { origin: 'builtin' | 'own' | 'configured' | 'console'; file: string | null };
 
 /**
- * Every allowlist in force: the built-in ones (always on), the ISP's own networks, and the configured
- * lists with their files read. `baseDir` resolves relative file paths (the config file's directory).
+ * Every allowlist in force: the built-in ones (always on), the ISP's own networks, the configured
+ * lists with their files read, and the console's list (its entries that have not expired). `baseDir` resolves relative file paths (the config file's directory).
  * A file that cannot be read is a problem line, not an exception: callers decide what that means.
  */
 export function readAllowlists(
@@ -45,6 +46,20 @@ export function readAllowlists(
     }
     lists.push({ name: configured.name, mode: configured.mode, entries, origin: 'configured', file });
   }
+  const consoleFile = consoleListPath(intel, baseDir);
+  let consoleEntries: AllowEntry[] = [];
+  try {
+    consoleEntries = activeConsoleEntries(readConsoleEntries(consoleFile), new Date());
+  } catch (err) {
+    fileProblems.push(`allowlist ${intel.console_allowlist.name}: file ${consoleFile}: ${(err as Error).message}`);
+  }
+  lists.push({
+    name: intel.console_allowlist.name,
+    mode: 'block',
+    entries: consoleEntries,
+    origin: 'console',
+    file: consoleFile,
+  });
   return { lists, fileProblems };
 }
 

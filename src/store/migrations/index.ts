@@ -9,6 +9,7 @@ import { abuseReports } from './0007-abuse-reports.js';
 import { abuseCases } from './0008-abuse-cases.js';
 import { abuseNotices } from './0009-abuse-notices.js';
 import { abuseRestrictions } from './0010-abuse-restrictions.js';
+import { dashboard } from './0011-dashboard.js';
 
 /** Every migration, in order. Append; never edit one that has shipped. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -22,4 +23,5 @@ export const MIGRATIONS: readonly Migration[] = [
   abuseCases,
   abuseNotices,
   abuseRestrictions,
+  dashboard,
 ];

@@ -5,7 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { useApp } from '../context';
 import { DEFAULT_TIME_ZONE } from '../format';
 import { navigate, usePath } from '../router';
-import { allowed, findRoute, routesFor } from '../routes';
+import { allowed, findRoute, navigationFor } from '../routes';
 import { LanguageSwitch } from './LanguageSwitch';
 import { Link } from './Link';
 import { TimeZoneSelect } from './TimeZoneSelect';
@@ -14,9 +14,10 @@ export function Shell() {
   const { t } = useTranslation();
   const { user, meta, timeZone, setTimeZone, logout } = useApp();
   const path = usePath();
-  const route = findRoute(path);
+  const found = findRoute(path);
+  const route = found?.route;
   const visible = route !== undefined && allowed(route, user.role);
-  const navigation = routesFor(user.role);
+  const navigation = navigationFor(user.role);
 
   useEffect(() => {
     if (!visible) navigate('/', { replace: true });
@@ -60,7 +61,7 @@ export function Shell() {
                 <Link
                   href={entry.path}
                   className="nav-link"
-                  aria-current={route === entry ? 'page' : undefined}
+                  aria-current={route?.label === entry.label ? 'page' : undefined}
                   data-testid={`nav-${entry.label.slice('nav.'.length)}`}
                 >
                   {t(entry.label)}
@@ -70,7 +71,7 @@ export function Shell() {
           </ul>
           {meta && <div className="sidenav-footer muted">v{meta.version}</div>}
         </nav>
-        <main className="content">{Screen && <Screen />}</main>
+        <main className="content">{Screen && found && <Screen params={found.params} />}</main>
       </div>
     </div>
   );

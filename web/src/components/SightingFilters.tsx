@@ -1,16 +1,19 @@
 // The filter form of the Sightings screen. Fields are edited freely and applied together, so a half-typed address
 // sends no request. Times are typed in the operator's time zone (the one every time on screen is shown in) and sent
-// to the server as UTC.
+// to the server as UTC. The screen gives the filter it starts with (from the address), shown in the fields.
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { SightingQuery } from '../api-types/sightings';
 import { useApp } from '../context';
+import { utcToWallTime } from '../sighting-location';
 import { categoryLabel, CATEGORIES, OBSERVATION_POINTS, pointLabel } from '../sighting-terms';
-import type { Category, ObservationPoint, SightingFilter } from '../types';
+import type { Category, ObservationPoint } from '../types';
 import { wallTimeToUtc } from '../zoned-time';
 
 interface Draft {
   indicator: string;
   client: string;
+  subscriber: string;
   point: ObservationPoint | '';
   category: Category | '';
   /** As a datetime-local field holds it: "2025-04-01T09:30", in the operator's zone. */
@@ -18,20 +21,39 @@ interface Draft {
   to: string;
 }
 
-const EMPTY: Draft = { indicator: '', client: '', point: '', category: '', from: '', to: '' };
+const EMPTY: Draft = { indicator: '', client: '', subscriber: '', point: '', category: '', from: '', to: '' };
 
-export function SightingFilters({ onApply }: { onApply(filter: SightingFilter): void }) {
+function draftOf(filter: SightingQuery, timeZone: string): Draft {
+  return {
+    indicator: filter.indicator ?? '',
+    client: filter.client ?? '',
+    subscriber: filter.subscriber ?? '',
+    point: filter.point ?? '',
+    category: filter.category ?? '',
+    from: filter.from ? utcToWallTime(filter.from, timeZone) : '',
+    to: filter.to ? utcToWallTime(filter.to, timeZone) : '',
+  };
+}
+
+export function SightingFilters({
+  initial,
+  onApply,
+}: {
+  initial: SightingQuery;
+  onApply(filter: SightingQuery): void;
+}) {
   const { t } = useTranslation();
   const { timeZone } = useApp();
-  const [draft, setDraft] = useState<Draft>(EMPTY);
+  const [draft, setDraft] = useState<Draft>(() => draftOf(initial, timeZone));
   const [problem, setProblem] = useState<string>();
   const set = <K extends keyof Draft>(key: K, value: Draft[K]) => setDraft((d) => ({ ...d, [key]: value }));
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    const filter: SightingFilter = {};
+    const filter: SightingQuery = {};
     if (draft.indicator.trim()) filter.indicator = draft.indicator.trim();
     if (draft.client.trim()) filter.client = draft.client.trim();
+    if (draft.subscriber.trim()) filter.subscriber = draft.subscriber.trim();
     if (draft.point) filter.point = draft.point;
     if (draft.category) filter.category = draft.category;
     for (const bound of ['from', 'to'] as const) {
@@ -73,6 +95,17 @@ export function SightingFilters({ onApply }: { onApply(filter: SightingFilter): 
           placeholder={t('sightings.filters.clientHint')}
           onChange={(e) => set('client', e.target.value)}
           data-testid="sightings-filter-client"
+        />
+      </label>
+      <label className="field">
+        {/* The cases queue's words for the same ID, so both screens name it alike. */}
+        <span>{t('cases.filters.subscriber')}</span>
+        <input
+          type="search"
+          value={draft.subscriber}
+          placeholder={t('cases.filters.subscriberHint')}
+          onChange={(e) => set('subscriber', e.target.value)}
+          data-testid="sightings-filter-subscriber"
         />
       </label>
       <label className="field">

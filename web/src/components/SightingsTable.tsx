@@ -1,11 +1,13 @@
 // One row per sighting: when it was last seen (in the operator's zone), where, which client reached which indicator,
-// what the indicator is listed for, how often, and whether the point blocked it or only watched.
+// what the indicator is listed for, how often, and whether the point blocked it or only watched. A client attributed to
+// a subscriber links to that subscriber's cases.
 import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
 import { useApp } from '../context';
 import type { Formatters } from '../format';
 import { categoryLabel, pointLabel } from '../sighting-terms';
 import type { Sighting } from '../types';
+import { Link } from './Link';
 import { Time } from './Time';
 
 /** "12 / 12 blocked", or "monitored" when the point let every one through (monitor mode, or a point that only logs). */
@@ -49,6 +51,16 @@ export function SightingsTable({ sightings, loading }: { sightings: Sighting[]; 
               <td data-testid="sighting-point">{pointLabel(s.point, t)}</td>
               <td className="mono" data-testid="sighting-client">
                 {s.client}
+                {s.subscriber && (
+                  <Link
+                    className="block small"
+                    href={`/cases?subscriber=${encodeURIComponent(s.subscriber)}`}
+                    title={t('cases.openCasesOf', { subscriber: s.subscriber })}
+                    data-testid="sighting-cases"
+                  >
+                    {t('cases.openCases', { subscriber: s.subscriber })}
+                  </Link>
+                )}
               </td>
               <td className="wrap">
                 <span className="mono" data-testid="sighting-indicator">

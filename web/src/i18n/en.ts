@@ -1,5 +1,16 @@
 // English messages. This object defines the keys: ja.ts is typed `typeof en`, so a key missing there (or here)
 // fails `npx tsc -p web/tsconfig.json`.
+import { indicatorsEn } from './areas/indicators';
+import { sourcesEn } from './areas/sources';
+import { casesEn } from './areas/cases';
+import { classesEn } from './areas/classes';
+import { casePageEn } from './areas/casePage';
+import { unassignedEn } from './areas/unassigned';
+import { reportsEn } from './areas/reports';
+import { lookupEn } from './areas/lookup';
+import { auditEn } from './areas/audit';
+import { settingsEn } from './areas/settings';
+import { dashboardEn } from './areas/dashboard';
 export const en = {
   app: {
     name: '水際 Mizugiwa',
@@ -53,6 +64,13 @@ export const en = {
     jobs: 'Jobs',
     deadLetters: 'Dead letters',
     audit: 'Audit log',
+    indicators: 'Indicators',
+    sources: 'Sources',
+    cases: 'Cases',
+    unassigned: 'Unassigned reports',
+    reports: 'Reports intake',
+    lookup: 'Subscriber look-up',
+    settings: 'Settings',
   },
   login: {
     title: 'Sign in',
@@ -147,26 +165,7 @@ export const en = {
       replayedAt: 'Replayed',
     },
   },
-  audit: {
-    title: 'Audit log',
-    intro: 'Who did what to which record, when and why. Entries are hash-chained, so an edited or removed entry shows.',
-    empty: 'No audit entries.',
-    columns: {
-      id: 'ID',
-      at: 'Time',
-      actor: 'Actor',
-      action: 'Action',
-      target: 'Target',
-      purpose: 'Purpose',
-      requestId: 'Request ID',
-    },
-    verify: 'Verify chain',
-    verifying: 'Verifying…',
-    verifyOk: 'The chain is intact: {{checked}} entries checked.',
-    verifyBroken: 'The chain is broken at entry #{{id}}: {{problem}} ({{checked}} entries checked).',
-    loadOlder: 'Load older entries',
-    allLoaded: 'All entries loaded.',
-  },
+  audit: auditEn,
   sightings: {
     title: 'Sightings',
     intro:
@@ -349,6 +348,17 @@ export const en = {
       failed: '{{point}}: version {{version}} could not be applied ({{error}}). The previous version stays live.',
     },
   },
+  // One file per screen under areas/, so screens are added without touching this file's other sections.
+  indicators: indicatorsEn,
+  sources: sourcesEn,
+  cases: casesEn,
+  classes: classesEn,
+  casePage: casePageEn,
+  unassigned: unassignedEn,
+  reports: reportsEn,
+  lookup: lookupEn,
+  settings: settingsEn,
+  dashboard: dashboardEn,
 };
 
 export type Messages = typeof en;

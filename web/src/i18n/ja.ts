@@ -1,5 +1,16 @@
 // 日本語のメッセージ。型は `typeof en` なので、キーの過不足は `npx tsc -p web/tsconfig.json` で検出される。
 import type { Messages } from './en';
+import { indicatorsJa } from './areas/indicators';
+import { sourcesJa } from './areas/sources';
+import { casesJa } from './areas/cases';
+import { classesJa } from './areas/classes';
+import { casePageJa } from './areas/casePage';
+import { unassignedJa } from './areas/unassigned';
+import { reportsJa } from './areas/reports';
+import { lookupJa } from './areas/lookup';
+import { auditJa } from './areas/audit';
+import { settingsJa } from './areas/settings';
+import { dashboardJa } from './areas/dashboard';
 
 export const ja: Messages = {
   app: {
@@ -54,6 +65,13 @@ export const ja: Messages = {
     jobs: 'ジョブ',
     deadLetters: 'デッドレター',
     audit: '監査ログ',
+    indicators: 'インジケーター',
+    sources: 'フィード',
+    cases: 'ケース',
+    unassigned: '未割当',
+    reports: 'レポート取込',
+    lookup: '加入者照会',
+    settings: '設定',
   },
   login: {
     title: 'ログイン',
@@ -147,27 +165,7 @@ export const ja: Messages = {
       replayedAt: '再投入日時',
     },
   },
-  audit: {
-    title: '監査ログ',
-    intro:
-      '誰が、いつ、どのレコードに、何のために何をしたかの記録です。エントリーはハッシュチェーンで連結されているため、改ざんや削除があれば分かります。',
-    empty: '監査エントリーはありません。',
-    columns: {
-      id: 'ID',
-      at: '日時',
-      actor: '実行者',
-      action: '操作',
-      target: '対象',
-      purpose: '目的',
-      requestId: 'リクエスト ID',
-    },
-    verify: 'チェーンを検証',
-    verifying: '検証中…',
-    verifyOk: 'チェーンは正常です ({{checked}} 件を検証)。',
-    verifyBroken: 'エントリー #{{id}} でチェーンが壊れています: {{problem}} ({{checked}} 件を検証)。',
-    loadOlder: '古いエントリーを読み込む',
-    allLoaded: 'すべてのエントリーを読み込みました。',
-  },
+  audit: auditJa,
   sightings: {
     title: 'サイティング',
     intro:
@@ -349,4 +347,15 @@ export const ja: Messages = {
       failed: '{{point}}: 版 {{version}} を適用できませんでした ({{error}})。前の版が有効なままです。',
     },
   },
+  // One file per screen under areas/, so screens are added without touching this file's other sections.
+  indicators: indicatorsJa,
+  sources: sourcesJa,
+  cases: casesJa,
+  classes: classesJa,
+  casePage: casePageJa,
+  unassigned: unassignedJa,
+  reports: reportsJa,
+  lookup: lookupJa,
+  settings: settingsJa,
+  dashboard: dashboardJa,
 };

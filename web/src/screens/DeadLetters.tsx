@@ -34,7 +34,7 @@ export function DeadLetters() {
   return (
     <div className="page">
       <header className="page-header">
-        <h1>{t('deadLetters.title')}</h1>
+        <h1 data-testid="deadletters-title">{t('deadLetters.title')}</h1>
         <div className="page-actions">
           <button type="button" className="button" onClick={page.reload} disabled={page.loading}>
             {t('common.refresh')}
@@ -44,7 +44,11 @@ export function DeadLetters() {
       <p className="muted intro">{t('deadLetters.intro')}</p>
       {page.error && <ErrorMessage error={page.error} onRetry={page.reload} />}
       {!page.data && page.loading && <p className="muted">{t('common.loading')}</p>}
-      {page.data && total === 0 && <p className="empty">{t('deadLetters.empty')}</p>}
+      {page.data && total === 0 && (
+        <p className="empty" data-testid="deadletters-empty">
+          {t('deadLetters.empty')}
+        </p>
+      )}
       {pager(true)}
       {items.length > 0 && (
         <>
@@ -64,12 +68,16 @@ export function DeadLetters() {
               </thead>
               <tbody>
                 {items.map((item) => (
-                  <tr key={item.id}>
+                  <tr key={item.id} data-testid="deadletter-row">
                     <td className="num">{item.id}</td>
-                    <td>{item.source}</td>
+                    <td className="wrap-anywhere" data-testid="deadletter-source">
+                      {item.source}
+                    </td>
                     <td className="mono">{item.format}</td>
-                    <td className="wrap">{item.reason}</td>
-                    <td className="mono">{item.position ?? t('common.none')}</td>
+                    <td className="wrap" data-testid="deadletter-reason">
+                      {item.reason}
+                    </td>
+                    <td className="mono wrap-anywhere">{item.position ?? t('common.none')}</td>
                     <td className="num">{fmt.bytes(item.size)}</td>
                     <td>
                       <Time value={item.receivedAt} />

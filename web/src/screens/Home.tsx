@@ -1,16 +1,41 @@
-// Overview: status cards and the running / recent jobs with their progress, polled every 2 s while a job runs.
-import { useEffect, useRef } from 'react';
+// The dashboard (the overview at /): status cards; sightings over time by category; the indicators and subscribers
+// seen most (for roles that may read sightings); open cases by state and age; feed health; enforcement per point;
+// observation drops; and the running / recent jobs with their progress, polled every 2 s while a job runs. The
+// dashboard's parts come from one request (GET /api/dashboard); the page is "loaded" (data-testid dashboard-loaded,
+// what the bench waits for) once it and the cards have arrived.
+import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { Dashboard, DashboardRange } from '../api-types/dashboard';
 import { useApp } from '../context';
 import { useApi } from '../hooks';
+import { SightingsChart } from '../components/charts/SightingsChart';
+import { EnforcementSummary } from '../components/dashboard/EnforcementSummary';
+import { FeedHealth } from '../components/dashboard/FeedHealth';
+import { ObservationDrops } from '../components/dashboard/ObservationDrops';
+import { OpenCases } from '../components/dashboard/OpenCases';
+import { Panel } from '../components/dashboard/Panel';
+import { TopIndicators } from '../components/dashboard/TopIndicators';
+import { TopSubscribers } from '../components/dashboard/TopSubscribers';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { JobProgress } from '../components/JobProgress';
 import { JobStateBadge, isActive } from '../components/JobState';
 import { Link } from '../components/Link';
 import { Time } from '../components/Time';
 import type { AlertList, Job, JobList, Overview } from '../types';
+import '../styles/dashboard.css';
 
 const RECENT_JOBS = 10;
+const RANGES: readonly DashboardRange[] = ['24h', '30d'];
+const RANGE_KEY = 'mizugiwa.dashboard.range';
+
+function storedRange(): DashboardRange {
+  try {
+    const value = localStorage.getItem(RANGE_KEY);
+    return value === '30d' ? '30d' : '24h';
+  } catch {
+    return '24h';
+  }
+}
 
 type Card = { key: string; label: string; value: string; text?: boolean; href?: string; warn?: boolean };
 
@@ -24,6 +49,16 @@ function byActivityThenStart(a: Job, b: Job): number {
 export function Home() {
   const { t } = useTranslation();
   const { fmt } = useApp();
+  const [range, setRange] = useState<DashboardRange>(storedRange);
+  const chooseRange = (next: DashboardRange) => {
+    setRange(next);
+    try {
+      localStorage.setItem(RANGE_KEY, next);
+    } catch {
+      // private mode: the choice lasts for this page only
+    }
+  };
+  const dashboard = useApi<Dashboard>(`/api/dashboard?range=${range}&tz=${encodeURIComponent(fmt.timeZone)}`);
   const overview = useApi<Overview>('/api/overview', { pollWhile: (o) => o.counts.jobsRunning > 0 });
   const alerts = useApi<AlertList>('/api/alerts');
   const jobs = useApi<JobList>(`/api/jobs?limit=${RECENT_JOBS}`, {
@@ -75,12 +110,43 @@ export function Home() {
     : [];
 
   const sorted = [...(jobs.data?.items ?? [])].sort(byActivityThenStart);
+  const dash = dashboard.data;
+  const loaded = overview.data !== undefined && dash !== undefined && !dashboard.loading;
 
   return (
     <div className="page">
       <header className="page-header">
         <h1 data-testid="home-title">{t('home.title')}</h1>
+        <div className="page-actions">
+          <div className="dash-range" role="group" aria-label={t('dashboard.range.label')}>
+            {RANGES.map((r) => (
+              <button
+                key={r}
+                type="button"
+                className={r === range ? 'button button-small button-primary' : 'button button-small'}
+                aria-pressed={r === range}
+                onClick={() => chooseRange(r)}
+                data-testid={`dash-range-${r}`}
+              >
+                {t(`dashboard.range.${r}`)}
+              </button>
+            ))}
+          </div>
+          <button
+            type="button"
+            className="button button-small"
+            onClick={() => {
+              dashboard.reload();
+              overview.reload();
+            }}
+            disabled={dashboard.loading}
+            data-testid="dash-refresh"
+          >
+            {t('dashboard.refresh')}
+          </button>
+        </div>
       </header>
+      {loaded && <span hidden data-testid="dashboard-loaded" data-range={dash.range} />}
 
       {overview.error && <ErrorMessage error={overview.error} onRetry={overview.reload} />}
       {!overview.data && overview.loading && <p className="muted">{t('common.loading')}</p>}
@@ -109,6 +175,44 @@ export function Home() {
             );
           })}
         </section>
+      )}
+
+      {dashboard.error && <ErrorMessage error={dashboard.error} onRetry={dashboard.reload} testId="dash-error" />}
+      {!dash && dashboard.loading && <p className="muted">{t('common.loading')}</p>}
+      {dash && (
+        <div className="dash-grid" data-testid="dashboard" aria-busy={dashboard.loading}>
+          <Panel
+            title={t('dashboard.chart.title')}
+            testId="dash-chart"
+            wide
+            aside={
+              <span className="muted small">
+                {t('dashboard.generatedAt', { time: fmt.dateTime(dash.generatedAt) })}
+              </span>
+            }
+          >
+            <p className="muted small">
+              {t('dashboard.chart.hint', { bucket: t(`dashboard.chart.buckets.${dash.sightings.bucket}`) })}
+            </p>
+            {dash.sightings.series.length === 0 ? (
+              <p className="empty" data-testid="dash-chart-empty">
+                {t('dashboard.chart.empty')}
+              </p>
+            ) : (
+              <SightingsChart
+                bucket={dash.sightings.bucket}
+                starts={dash.sightings.starts}
+                series={dash.sightings.series}
+              />
+            )}
+          </Panel>
+          {dash.topIndicators && <TopIndicators items={dash.topIndicators} />}
+          {dash.topSubscribers && <TopSubscribers items={dash.topSubscribers} />}
+          <OpenCases cases={dash.cases} />
+          <EnforcementSummary points={dash.enforcement} />
+          <FeedHealth feeds={dash.feeds} />
+          <ObservationDrops inputs={dash.observation} />
+        </div>
       )}
 
       <section className="section">

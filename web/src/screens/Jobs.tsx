@@ -17,7 +17,7 @@ export function Jobs() {
   return (
     <div className="page">
       <header className="page-header">
-        <h1>{t('jobs.title')}</h1>
+        <h1 data-testid="jobs-title">{t('jobs.title')}</h1>
         <div className="page-actions">
           {jobs.polling && <span className="muted live">{t('jobs.polling')}</span>}
           <button type="button" className="button" onClick={jobs.reload} disabled={jobs.loading}>
@@ -27,7 +27,11 @@ export function Jobs() {
       </header>
       {jobs.error && <ErrorMessage error={jobs.error} onRetry={jobs.reload} />}
       {!jobs.data && jobs.loading && <p className="muted">{t('common.loading')}</p>}
-      {jobs.data && items.length === 0 && <p className="empty">{t('jobs.empty')}</p>}
+      {jobs.data && items.length === 0 && (
+        <p className="empty" data-testid="jobs-empty">
+          {t('jobs.empty')}
+        </p>
+      )}
       {items.length > 0 && (
         <div className="table-wrap">
           <table className="table" data-testid="jobs-table">
@@ -44,10 +48,12 @@ export function Jobs() {
             </thead>
             <tbody>
               {items.map((job) => (
-                <tr key={job.id}>
+                <tr key={job.id} data-testid="job-row">
                   <td className="num">{job.id}</td>
-                  <td className="mono">{job.kind}</td>
-                  <td>
+                  <td className="mono" data-testid="job-kind">
+                    {job.kind}
+                  </td>
+                  <td data-testid="job-state">
                     <JobStateBadge state={job.state} />
                   </td>
                   <td className="col-progress">
