@@ -58,6 +58,7 @@ const EXPECTED: Record<string, Permission | 'public'> = {
   'GET /api/enforce/:point/diff': 'system.read',
   'POST /api/enforce/:point/publish': 'system.operate',
   'POST /api/enforce/:point/approve': 'system.operate',
+  'POST /api/enforce/:point/mode': 'system.operate',
   'GET /api/alerts': 'system.read',
   'GET /api/sightings': 'sightings.read',
   'GET /api/attribution/who': 'attribution.lookup',

@@ -7,6 +7,7 @@ import { UserFacingError } from '../domain/user-facing-error.js';
 import type { Allowlist } from '../intel/allowlist/entry.js';
 import type { Database } from '../store/schema.js';
 import { buildSnapshots, enabledPoints, type Snapshots } from './policy.js';
+import { configWithPointModes } from './point-modes.js';
 import { pointNamed } from './points.js';
 import { diffSorted } from './diff.js';
 import { latestVersion, liveKeys, publishPoint, type PublishOutcome } from './publish.js';
@@ -37,13 +38,22 @@ export function enabledPoint(config: Config, name: string): PointName {
   return name as PointName;
 }
 
+/**
+ * The one place a cycle reads its config: the file's, with the point modes switched from the console
+ * (enforce_point_modes) applied, so every publisher (serve, the CLI) publishes the same modes.
+ */
+async function withConsoleModes(ctx: CycleContext): Promise<CycleContext> {
+  return { ...ctx, config: await configWithPointModes(ctx.db, ctx.config) };
+}
+
 async function snapshotsNow(ctx: CycleContext): Promise<Snapshots> {
   const clients = ctx.restrictedClients ?? (await restrictedClientAddresses(ctx.db));
   return buildSnapshots(ctx.db, ctx.config, ctx.allowlists, ctx.now ?? new Date(), clients);
 }
 
 /** Publishes every enabled point (or only `only`) from one snapshot of the effective claims. */
-export async function runEnforceCycle(ctx: CycleContext, only?: PointName): Promise<CycleResult> {
+export async function runEnforceCycle(given: CycleContext, only?: PointName): Promise<CycleResult> {
+  const ctx = await withConsoleModes(given);
   const { snapshots, stopped, nextExpiry } = await snapshotsNow(ctx);
   const outcomes: PublishOutcome[] = [];
   for (const name of only ? [only] : enabledPoints(ctx.config)) {
@@ -53,7 +63,8 @@ export async function runEnforceCycle(ctx: CycleContext, only?: PointName): Prom
 }
 
 /** Approves the held version of a point: published if the change is still the one that was held. */
-export async function approvePoint(ctx: CycleContext, name: PointName): Promise<PublishOutcome> {
+export async function approvePoint(given: CycleContext, name: PointName): Promise<PublishOutcome> {
+  const ctx = await withConsoleModes(given);
   const held = await latestVersion(ctx.db, name);
   if (held?.status !== 'held') throw new UserFacingError(409, 'enforce.not_held', { point: name });
   const { snapshots, stopped } = await snapshotsNow(ctx);
@@ -61,7 +72,8 @@ export async function approvePoint(ctx: CycleContext, name: PointName): Promise<
 }
 
 /** What the next publish of a point would change, without publishing. */
-export async function previewPoint(ctx: CycleContext, name: PointName) {
+export async function previewPoint(given: CycleContext, name: PointName) {
+  const ctx = await withConsoleModes(given);
   const { snapshots, stopped } = await snapshotsNow(ctx);
   const dataDir = resolve(ctx.config.data_dir);
   const artifact = pointNamed(name).render(snapshots.get(name)!, {

@@ -15,6 +15,7 @@ export interface Database {
   intelSources: IntelSourcesTable;
   claims: ClaimsTable;
   enforceVersions: EnforceVersionsTable;
+  enforcePointModes: EnforcePointModesTable;
   alerts: AlertsTable;
   sinkholeHits: SinkholeHitsTable;
   sightings: SightingsTable;
@@ -237,6 +238,16 @@ export interface EnforceVersionsTable {
   approvedAt: string | null;
 }
 export type EnforceVersionRow = Selectable<EnforceVersionsTable>;
+
+/** A point switched to shadow (monitor) or block from the console, overriding enforce.<point>.monitor. */
+export interface EnforcePointModesTable {
+  point: string;
+  mode: 'monitor' | 'block';
+  reason: string;
+  changedBy: string;
+  changedAt: string;
+}
+export type EnforcePointModeRow = Selectable<EnforcePointModesTable>;
 
 export interface AlertsTable {
   id: Generated<number>;

@@ -225,7 +225,10 @@ describe('browser UI: a tour of the console on the demo data', { skip: chromiumM
     await rows('indicator-result', 1);
     await page.getByTestId('indicator-result-open').click();
     await expectText(page, 'indicator-detail-value', expected.indicator);
-    const claim = (await page.getByTestId('indicator-claim-c2-threatfox').locator('td').allTextContents()).join(' | ');
+    // The claims render after the indicator's heading: wait for the row before reading its cells.
+    const claimRow = page.getByTestId('indicator-claim-c2-threatfox');
+    await claimRow.locator('td').first().waitFor();
+    const claim = (await claimRow.locator('td').allTextContents()).join(' | ');
     assert.match(claim, /^c2-threatfox \| C2 \|/);
     assert.equal(await page.getByTestId('indicator-claim-phishing-partner').count(), 0, 'one source lists it');
     await expectText(page, 'indicator-point-rpz-action', 'Blocks');
@@ -287,7 +290,10 @@ describe('browser UI: a tour of the console on the demo data', { skip: chromiumM
 
     // Subscriber look-up: the purposes the server offers; it says the look-up is recorded.
     await open('lookup');
-    const purposes = await page.getByTestId('lookup-purpose').locator('option').allTextContents();
+    // The purposes come from the server after the form is drawn: wait for one before reading them all.
+    const purposeOptions = page.getByTestId('lookup-purpose').locator('option');
+    await purposeOptions.filter({ hasText: 'Legal disclosure request' }).waitFor({ state: 'attached' });
+    const purposes = await purposeOptions.allTextContents();
     assert.ok(purposes.includes('Legal disclosure request'), purposes.join(', '));
     assert.match(await text('lookup-recorded'), /recorded in the audit log/);
     await shot('lookup-en');

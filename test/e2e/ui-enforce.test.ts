@@ -1,7 +1,7 @@
 // The Enforcement screen against the real server: a feed that shrinks by 90% makes RPZ version 2 held (with the
 // CLI, as an operator's cron would), and in Chromium the overview counts the open alert, the screen shows the live
 // version, the held panel with the reason and the diff, a viewer cannot approve, an administrator approves after the
-// confirm dialog and version 2 goes live; then publish-now and the Japanese screen.
+// confirm dialog and version 2 goes live; then publish-now, the Japanese screen, and the shadow/block switch.
 // Needs Chromium (Debian package `chromium`) and a build (`npm run build`, which `npm test` runs first).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -224,6 +224,59 @@ describe('browser UI: enforcement screen, held publish, approval', { skip: chrom
     await page.getByTestId('nav-home').click();
     const card = page.getByTestId('card-openAlerts');
     await card.filter({ hasText: '未解決のアラート' }).filter({ hasText: '0' }).waitFor();
+    assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
+  });
+
+  test('RPZ switched to shadow with a reason publishes it log-only and says by whom; back to block; a viewer cannot switch', async () => {
+    await page.getByTestId('lang-switch').selectOption('en');
+    await page.getByTestId('nav-enforcement').click();
+    await expectText(page, 'enforce-rpz-mode-current', 'Block');
+    await expectText(page, 'enforce-rpz-mode-origin', 'Set in the config (enforce.rpz.monitor).');
+    assert.equal(await page.getByTestId('enforce-rpz-monitor').count(), 0, 'no shadow badge while blocking');
+
+    await page.getByTestId('enforce-rpz-mode-monitor').click();
+    assert.ok(await page.getByTestId('enforce-rpz-mode-submit').isDisabled(), 'no switch without a reason');
+    await page.getByLabel('Why switch RPZ to Shadow (log only)?').fill('checking the new feed for false positives');
+    await page.getByTestId('enforce-rpz-mode-submit').click();
+    await expectText(page, 'enforce-outcome', 'RPZ: version 3 is live (20 entries; 0 added, 0 removed).');
+    await expectText(page, 'enforce-rpz-monitor', 'Monitor mode');
+    await expectText(page, 'enforce-rpz-mode-current', 'Shadow (log only)');
+    const origin = (await page.getByTestId('enforce-rpz-mode-origin').textContent()) ?? '';
+    assert.match(origin, /^Switched in the console by admin, .+ reason: checking the new feed for false positives$/);
+    const status = (await rpzStatus()) as unknown as {
+      monitor: boolean;
+      mode: { origin: string; override: { changedBy: string } };
+    };
+    assert.deepEqual([status.monitor, status.mode.origin, status.mode.override.changedBy], [true, 'console', 'admin']);
+    const zone = readFileSync(path.join(workDir, 'data', 'rpz', 'rpz.mizugiwa.zone'), 'utf8');
+    assert.match(zone, /^bad1\.example 300 IN CNAME rpz-passthru\.$/m, 'the live zone only logs');
+    assert.doesNotMatch(zone, / IN A 127\.0\.0\.1$/m);
+    await page.screenshot({ path: path.join(shotDir, 'enforcement-shadow-en.png'), fullPage: true });
+
+    const viewerContext = await browser!.newContext({ locale: 'en-US' });
+    try {
+      const viewer = await viewerContext.newPage();
+      viewer.setDefaultTimeout(UI_TIMEOUT_MS);
+      await signIn(viewer, server!.baseUrl, 'watcher', VIEWER_PASSWORD);
+      await viewer.getByTestId('nav-enforcement').click();
+      await expectText(viewer, 'enforce-rpz-mode-current', 'Shadow (log only)');
+      assert.equal(await viewer.getByTestId('enforce-rpz-mode-block').count(), 0, 'a viewer sees no switch');
+      assert.equal(await viewer.getByTestId('enforce-rpz-mode-monitor').count(), 0);
+    } finally {
+      await viewerContext.close();
+    }
+
+    await page.getByTestId('enforce-rpz-mode-block').click();
+    await page.getByLabel('Why switch RPZ to Block?').fill('feed checked');
+    await page.getByTestId('enforce-rpz-mode-submit').click();
+    await expectText(page, 'enforce-outcome', 'RPZ: version 4 is live (20 entries; 0 added, 0 removed).');
+    await expectText(page, 'enforce-rpz-mode-current', 'Block');
+    await page.getByTestId('enforce-rpz-monitor').waitFor({ state: 'detached' });
+    assert.equal((await rpzStatus()).live?.version, 4);
+    assert.match(
+      readFileSync(path.join(workDir, 'data', 'rpz', 'rpz.mizugiwa.zone'), 'utf8'),
+      /^bad1\.example 300 IN A 127\.0\.0\.1$/m,
+    );
     assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
   });
 });

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { enabledPoint } from '../../enforce/cycle.js';
+import { pointModes, readPointModes, setPointMode } from '../../enforce/point-modes.js';
 import type { PublishOutcome } from '../../enforce/publish.js';
 import { POINT_NAMES } from '../../enforce/snapshot.js';
 import { message, pickLocale, type MessageKey } from '../../i18n/messages.js';
@@ -41,6 +42,25 @@ const version = z.object({
   approvedBy: z.string().nullable(),
 });
 const point = z.object({ point: z.string() });
+const modeName = z.enum(['block', 'monitor'], {
+  error: (iss) => `expected "block" or "monitor" (shadow: log only), got ${JSON.stringify(iss.input)}`,
+});
+const override = z.object({ mode: modeName, reason: z.string(), changedBy: z.string(), changedAt: z.string() });
+/** A point's effective mode and where it comes from (enforce.monitor, enforce.<point>.monitor, the console). */
+const modeView = z.object({
+  mode: modeName,
+  origin: z.enum(['config-all', 'config', 'console']),
+  configured: modeName,
+  override: override.nullable(),
+});
+const modeChange = z.object({
+  mode: modeName,
+  reason: z
+    .string()
+    .trim()
+    .min(1, 'say why the point is switched (the reason is kept in the audit log)')
+    .max(500, 'keep the reason under 500 characters'),
+});
 
 const view = (o: PublishOutcome): z.output<typeof outcome> => {
   const { artifact: _artifact, ...rest } = o;
@@ -89,6 +109,7 @@ export const enforceRoutes =
                   point: z.string(),
                   enabled: z.boolean(),
                   monitor: z.boolean(),
+                  mode: modeView,
                   live: version.nullable(),
                   pending: version.nullable(),
                 }),
@@ -97,21 +118,26 @@ export const enforceRoutes =
           },
         },
       },
-      async () => ({
-        items: await Promise.all(
-          POINT_NAMES.map(async (name) => {
-            const recent = await versions(name, 20);
-            const latest = recent[0];
-            return {
-              point: name,
-              enabled: deps.config.enforce[name].enabled,
-              monitor: deps.config.enforce.monitor || deps.config.enforce[name].monitor,
-              live: recent.find((v) => v.status === 'live') ?? null,
-              pending: latest && latest.status !== 'live' && latest.status !== 'superseded' ? latest : null,
-            };
-          }),
-        ),
-      }),
+      async () => {
+        const modes = pointModes(deps.config, await readPointModes(db));
+        return {
+          items: await Promise.all(
+            POINT_NAMES.map(async (name, i) => {
+              const recent = await versions(name, 20);
+              const latest = recent[0];
+              const { mode, origin, configured, override: o } = modes[i]!;
+              return {
+                point: name,
+                enabled: deps.config.enforce[name].enabled,
+                monitor: mode === 'monitor',
+                mode: { mode, origin, configured, override: o && { ...o } },
+                live: recent.find((v) => v.status === 'live') ?? null,
+                pending: latest && latest.status !== 'live' && latest.status !== 'superseded' ? latest : null,
+              };
+            }),
+          ),
+        };
+      },
     );
 
     app.get(
@@ -182,6 +208,32 @@ export const enforceRoutes =
       },
       async (request) =>
         view(await enforcer.approve(auditContext(request), enabledPoint(deps.config, request.params.point))),
+    );
+
+    app.post(
+      '/api/enforce/:point/mode',
+      {
+        // Shadow or block decides whether subscribers are protected or only watched: an operator's call.
+        config: { permission: 'system.operate' },
+        schema: {
+          tags: ['enforce'],
+          summary:
+            'Switch a point to shadow (monitor: log only) or block, with a reason; publishes it at once. enforce.monitor in the config still puts every point in shadow.',
+          params: point,
+          body: modeChange,
+          response: { 200: z.object({ mode: modeView, outcome }) },
+        },
+      },
+      async (request) => {
+        const name = enabledPoint(deps.config, request.params.point);
+        const audit = auditContext(request);
+        await setPointMode(db, audit, { point: name, mode: request.body.mode, reason: request.body.reason });
+        const { outcomes } = await enforcer.publish(audit, name);
+        const { point: _point, ...mode } = pointModes(deps.config, await readPointModes(db)).find(
+          (m) => m.point === name,
+        )!;
+        return { mode, outcome: view(outcomes[0] as PublishOutcome) };
+      },
     );
 
     app.get(

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { INDICATOR_TYPES, type Indicator, type IndicatorType } from '../../domain/indicator.js';
 import { UserFacingError } from '../../domain/user-facing-error.js';
 import { indicatorEnforcement } from '../../enforce/indicator-points.js';
+import { configWithPointModes } from '../../enforce/point-modes.js';
 import { POINT_NAMES } from '../../enforce/snapshot.js';
 import { consoleListPath, consoleVerdictText, readConsoleEntries } from '../../intel/allowlist/console-list.js';
 import { loadAllowlists } from '../../intel/allowlist/load.js';
@@ -235,7 +236,7 @@ export const intelIndicatorRoutes =
           allowlisted,
           claims,
           enforcement: indicatorEnforcement(
-            deps.config,
+            await configWithPointModes(deps.store.db, deps.config),
             indicator,
             claims.filter((c) => c.effective),
             checker,

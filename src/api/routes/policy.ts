@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CATEGORIES } from '../../domain/indicator.js';
 import { effectivePolicy } from '../../enforce/effective-policy.js';
+import { configWithPointModes } from '../../enforce/point-modes.js';
 import { POINT_NAMES } from '../../enforce/snapshot.js';
 import type { AppDeps } from '../deps.js';
 
@@ -59,6 +60,6 @@ export const policyRoutes =
           },
         },
       },
-      async () => effectivePolicy(deps.config),
+      async () => effectivePolicy(await configWithPointModes(deps.store.db, deps.config)),
     );
   };

@@ -10,6 +10,7 @@ import { abuseCases } from './0008-abuse-cases.js';
 import { abuseNotices } from './0009-abuse-notices.js';
 import { abuseRestrictions } from './0010-abuse-restrictions.js';
 import { dashboard } from './0011-dashboard.js';
+import { enforceModes } from './0012-enforce-modes.js';
 
 /** Every migration, in order. Append; never edit one that has shipped. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -24,4 +25,5 @@ export const MIGRATIONS: readonly Migration[] = [
   abuseNotices,
   abuseRestrictions,
   dashboard,
+  enforceModes,
 ];

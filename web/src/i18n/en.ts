@@ -163,6 +163,30 @@ export const en = {
       size: 'Size',
       receivedAt: 'Received',
       replayedAt: 'Replayed',
+      actions: 'Actions',
+    },
+    actions: {
+      show: 'Show',
+      replay: 'Replay',
+      replaySource: 'Replay all of a source:',
+    },
+    stillFailing: 'Still failing: {{error}}',
+    view: {
+      title: 'Dead letter #{{id}}',
+      close: 'Close',
+      recorded:
+        'Reading a raw record is recorded in the audit log: it may hold subscriber traffic (a client address in a log line).',
+      replays: 'Replays',
+      lastError: 'Last replay failed',
+      raw: 'Raw record ({{size}})',
+      showHex: 'Show as hex',
+      notUtf8: 'Not valid UTF-8: shown as hex',
+    },
+    replay: {
+      title: 'Replaying {{count}} dead letter(s) of {{source}}',
+      failed: 'The replay stopped: {{error}}',
+      outcome: 'Replayed: {{replayed}}. Still failing: {{stillFailing}}.',
+      nothing: 'Every dead letter of {{source}} was already replayed.',
     },
   },
   audit: auditEn,
@@ -290,6 +314,27 @@ export const en = {
     monitor: 'Monitor mode',
     monitorHint: 'Shadow mode: the device logs what it would block, and blocks nothing.',
     disabledHint: 'Not enabled in the config (enforce.{{point}}.enabled).',
+    mode: {
+      title: 'Mode',
+      switchLabel: 'Block / Shadow (log only)',
+      names: {
+        block: 'Block',
+        monitor: 'Shadow (log only)',
+      },
+      origin: {
+        config: 'Set in the config (enforce.{{point}}.monitor).',
+        configAll:
+          'The config puts every point in shadow (enforce.monitor: true); that wins over the switch here until it is removed from the config.',
+        console: 'Switched in the console by {{by}},',
+        reason: 'reason: {{reason}}',
+        overriddenByAll: 'Chosen here: {{mode}} (by {{by}}); it applies once enforce.monitor is off.',
+      },
+      reasonLabel: 'Why switch {{point}} to {{mode}}? (kept in the audit log)',
+      monitorEffect: 'The device will only log what it would block, and block nothing. This is published at once.',
+      blockEffect: 'The device will block listed entries again. This is published at once.',
+      submit: 'Switch to {{mode}}',
+      cancel: 'Cancel',
+    },
     fields: {
       live: 'Live version',
       serial: 'Serial',

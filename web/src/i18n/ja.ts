@@ -163,6 +163,30 @@ export const ja: Messages = {
       size: 'サイズ',
       receivedAt: '受信日時',
       replayedAt: '再投入日時',
+      actions: '操作',
+    },
+    actions: {
+      show: '表示',
+      replay: '再投入',
+      replaySource: 'ソース単位ですべて再投入:',
+    },
+    stillFailing: 'まだ失敗しています: {{error}}',
+    view: {
+      title: 'デッドレター #{{id}}',
+      close: '閉じる',
+      recorded:
+        '生レコードの閲覧は監査ログに記録されます。加入者の通信データ（ログ行のクライアントアドレスなど）を含むことがあります。',
+      replays: '再投入回数',
+      lastError: '前回の再投入の失敗理由',
+      raw: '生レコード（{{size}}）',
+      showHex: '16進数で表示',
+      notUtf8: 'UTF-8 として正しくないため 16進数で表示しています',
+    },
+    replay: {
+      title: '{{source}} のデッドレター {{count}} 件を再投入しています',
+      failed: '再投入が中断しました: {{error}}',
+      outcome: '再投入できた件数: {{replayed}}。まだ失敗している件数: {{stillFailing}}。',
+      nothing: '{{source}} のデッドレターはすべて再投入済みです。',
     },
   },
   audit: auditJa,
@@ -289,6 +313,27 @@ export const ja: Messages = {
     monitor: 'モニターモード',
     monitorHint: 'シャドーモード: 機器はブロック対象を記録するだけで、何もブロックしません。',
     disabledHint: '設定で有効になっていません (enforce.{{point}}.enabled)。',
+    mode: {
+      title: 'モード',
+      switchLabel: 'ブロック / シャドー (記録のみ)',
+      names: {
+        block: 'ブロック',
+        monitor: 'シャドー (記録のみ)',
+      },
+      origin: {
+        config: '設定で指定されています (enforce.{{point}}.monitor)。',
+        configAll:
+          '設定ですべての適用先がシャドーになっています (enforce.monitor: true)。設定から外すまで、ここでの切り替えより優先されます。',
+        console: '{{by}} がコンソールで切り替えました。',
+        reason: '理由: {{reason}}',
+        overriddenByAll: 'ここでの選択: {{mode}} ({{by}})。enforce.monitor を外すと有効になります。',
+      },
+      reasonLabel: '{{point}} を「{{mode}}」に切り替える理由 (監査ログに残ります)',
+      monitorEffect: '機器はブロック対象を記録するだけで、何もブロックしなくなります。すぐに公開されます。',
+      blockEffect: '機器は掲載された対象を再びブロックします。すぐに公開されます。',
+      submit: '「{{mode}}」に切り替える',
+      cancel: 'キャンセル',
+    },
     fields: {
       live: '有効な版',
       serial: 'シリアル',

@@ -1,17 +1,24 @@
 // Enforcement: the open alerts, then one card per network point (RPZ, Squid, nftables, Postfix) with its live version,
 // and — when the latest version was held by a guard or refused by the device — why, what the change is, and for
-// analysts and administrators the buttons to approve it or publish now.
+// analysts and administrators the buttons to approve it or publish now, and the point's shadow/block switch.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
 import { api, toApiError, type ApiError } from '../api';
+import type {
+  EnforceStatusWithModes,
+  EnforcePointWithMode,
+  PointModeChanged,
+  PointModeName,
+} from '../api-types/enforce-mode';
 import { describeCheck, PendingPanel } from '../components/EnforcePending';
+import { EnforceModeSwitch } from '../components/EnforceModeSwitch';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { Time } from '../components/Time';
 import { useApp } from '../context';
 import type { Formatters } from '../format';
 import { useApi, type ApiState } from '../hooks';
-import type { Alert, AlertList, EnforcePoint, EnforcePointStatus, EnforceStatus, PublishOutcome, Role } from '../types';
+import type { Alert, AlertList, EnforcePoint, PublishOutcome, Role } from '../types';
 
 /** Roles with system.operate on the server (src/domain/roles.ts): they may publish and approve. */
 const OPERATOR_ROLES: readonly Role[] = ['analyst', 'admin'];
@@ -93,15 +100,16 @@ function AlertsSection({ alerts }: { alerts: ApiState<AlertList> }) {
 }
 
 interface PointCardProps {
-  item: EnforcePointStatus;
+  item: EnforcePointWithMode;
   canOperate: boolean;
   busy: string | null;
   generation: number;
   onPublish(point: string): void;
   onApprove(point: string, version: number): void;
+  onSwitchMode(point: string, mode: PointModeName, reason: string): Promise<boolean>;
 }
 
-function PointCard({ item, canOperate, busy, generation, onPublish, onApprove }: PointCardProps) {
+function PointCard({ item, canOperate, busy, generation, onPublish, onApprove, onSwitchMode }: PointCardProps) {
   const { t } = useTranslation();
   const { fmt } = useApp();
   const { point, live, pending } = item;
@@ -153,6 +161,16 @@ function PointCard({ item, canOperate, busy, generation, onPublish, onApprove }:
       <p className="point-description muted">{isKnownPoint(point) ? t(`enforce.points.${point}.description`) : null}</p>
       {item.monitor && <p className="small muted">{t('enforce.monitorHint')}</p>}
       {!item.enabled && <p className="small muted">{t('enforce.disabledHint', { point })}</p>}
+      {item.enabled && (
+        <EnforceModeSwitch
+          point={point}
+          pointLabel={pointName(point, t)}
+          mode={item.mode}
+          canOperate={canOperate}
+          busy={busy !== null}
+          onSwitch={(mode, reason) => onSwitchMode(point, mode, reason)}
+        />
+      )}
 
       {(item.enabled || live) && (
         <dl className="facts">
@@ -203,7 +221,7 @@ function PointCard({ item, canOperate, busy, generation, onPublish, onApprove }:
 export function Enforcement() {
   const { t, i18n } = useTranslation();
   const { user, fmt } = useApp();
-  const status = useApi<EnforceStatus>('/api/enforce/status');
+  const status = useApi<EnforceStatusWithModes>('/api/enforce/status');
   const alerts = useApi<AlertList>('/api/alerts');
   const [busy, setBusy] = useState<string | null>(null);
   const [outcome, setOutcome] = useState<PublishOutcome>();
@@ -236,6 +254,26 @@ export function Enforcement() {
       setOutcome(await api.post<PublishOutcome>(`/api/enforce/${encodeURIComponent(point)}/${action}`));
     } catch (err) {
       setActionError(toApiError(err));
+    } finally {
+      setBusy(null);
+      reload();
+    }
+  };
+
+  const switchMode = async (point: string, mode: PointModeName, reason: string): Promise<boolean> => {
+    setBusy(point);
+    setOutcome(undefined);
+    setActionError(undefined);
+    try {
+      const changed = await api.post<PointModeChanged>(`/api/enforce/${encodeURIComponent(point)}/mode`, {
+        mode,
+        reason,
+      });
+      setOutcome(changed.outcome);
+      return true;
+    } catch (err) {
+      setActionError(toApiError(err));
+      return false;
     } finally {
       setBusy(null);
       reload();
@@ -288,6 +326,7 @@ export function Enforcement() {
                 generation={generation}
                 onPublish={(point) => void act(point, 'publish')}
                 onApprove={approve}
+                onSwitchMode={switchMode}
               />
             ))}
           </div>
