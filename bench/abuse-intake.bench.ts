@@ -31,6 +31,8 @@ import { seconds, writeTableResult, type Cell, type Measurement } from './lib/ta
 const ROWS = wholeNumber(process.env.BENCH_ABUSE_ROWS, 1_000_000);
 const LEASES = wholeNumber(process.env.BENCH_ABUSE_LEASES, 1_000_000);
 const STORES = (process.env.BENCH_ABUSE_STORES ?? 'sqlite,postgres').split(',').filter(Boolean);
+/** When set, each intake child writes a V8 CPU profile here (read it with bench/lib/cpuprofile.ts). */
+const PROFILE_DIR = process.env.BENCH_ABUSE_PROFILE_DIR;
 const SEED = 0xab05e;
 const GOAL_ROWS_PER_S = 50_000;
 const GOAL_RSS_RATIO = 2;
@@ -57,10 +59,10 @@ function fail(note: string): void {
 }
 
 /** Runs one child to its end; its stderr (progress) is passed through, its last `RESULT` line parsed. */
-function runChild<T extends AbuseOutcome>(job: AbuseJob, label: string): Promise<T> {
+function runChild<T extends AbuseOutcome>(job: AbuseJob, label: string, nodeFlags: string[] = []): Promise<T> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', join(benchDir, 'lib', 'abuse-child.ts'), JSON.stringify(job)],
+    [...nodeFlags, '--import', 'tsx', join(benchDir, 'lib', 'abuse-child.ts'), JSON.stringify(job)],
     { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   cleanup.add(`stop ${label}`, () => {
@@ -168,6 +170,7 @@ async function runStore(
   const intake = await runChild<IntakeOutcome>(
     { mode: 'intake', store: spec, dir, dataDir, skewMs: workload.skewMs },
     `intake ${name}`,
+    PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [],
   );
   rmSync(dataDir, { recursive: true, force: true });
   intakeRows(spec.kind, intake);

@@ -1,4 +1,4 @@
-// The two ways events are attributed must agree: rows decided as they are inserted (insertAttributedEvents, as
+// The two ways events are attributed must agree: rows decided as they are inserted (decideRows and writeDecided, as
 // receiveReport does when its context attributes) end exactly as rows stored `new` and updated by the backlog
 // run (attributeNewEvents) — the same state, reason, subscriber and key for every event, the same cases with the
 // same counts and times, and the same events in each case.
@@ -9,8 +9,9 @@ import { applyLeaseRecords } from '../attribute/apply-leases.js';
 import type { AbuseEvent } from '../domain/abuse-event.js';
 import { upsertSubscriber } from '../store/subscribers.js';
 import type { NewAbuseEvent } from '../store/schema.js';
-import { attributeNewEvents, emptySummary, insertAttributedEvents } from './attribute-events.js';
+import { addTo, attributeNewEvents, decideRows, emptySummary, writeDecided } from './attribute-events.js';
 import { startAttributionRun, type EventAttributionOptions } from './attribution-decisions.js';
+import { eventWriter } from './event-writer.js';
 import { insertEvents } from './insert-events.js';
 import { eventRow } from './receive-report.js';
 import { leaseSession } from '../../test/support/lease-session.js';
@@ -123,7 +124,14 @@ for (const kind of await storeKinds()) {
         ] as const) {
           const run = startAttributionRun(OPTIONS);
           for (let i = from; i < to; i += step)
-            await insertAttributedEvents(inline.store.db, run, inline.rows.slice(i, Math.min(i + step, to)), summary);
+            addTo(
+              summary,
+              await writeDecided(
+                inline.store.db,
+                await decideRows(inline.store.db, run, inline.rows.slice(i, Math.min(i + step, to))),
+                OPTIONS.audit,
+              ),
+            );
         }
 
         assert.deepEqual(summary, {
@@ -150,6 +158,57 @@ for (const kind of await storeKinds()) {
       } finally {
         await backlog.store.dispose();
         await inline.store.dispose();
+      }
+    });
+
+    test('through the event writer (a batch written while the next is decided): the same outcome; a failed batch is reported', async () => {
+      const direct = await prepared(() => kind.open());
+      const piped = await prepared(() => kind.open());
+      try {
+        const step = OPTIONS.batchSize!;
+        const summary = emptySummary();
+        const run = startAttributionRun(OPTIONS);
+        for (let i = 0; i < direct.rows.length; i += step)
+          addTo(
+            summary,
+            await writeDecided(
+              direct.store.db,
+              await decideRows(direct.store.db, run, direct.rows.slice(i, i + step)),
+              OPTIONS.audit,
+            ),
+          );
+        const writer = eventWriter(piped.store.db, OPTIONS.audit);
+        const pipedRun = startAttributionRun(OPTIONS);
+        for (let i = 0; i < piped.rows.length; i += step)
+          await writer.write(await decideRows(piped.store.db, pipedRun, piped.rows.slice(i, i + step)));
+        assert.deepEqual(await writer.close(), summary);
+        assert.deepEqual(await outcome(piped.store), await outcome(direct.store));
+
+        // The same rows again break the (report, seq) key: the failure reaches the caller, nothing is half-written.
+        const again = eventWriter(piped.store.db, OPTIONS.audit);
+        const failed = (async () => {
+          await again.write(
+            await decideRows(
+              piped.store.db,
+              pipedRun,
+              piped.rows.slice(0, step).map((r) => ({ ...r })),
+            ),
+          );
+          return again.close();
+        })();
+        await assert.rejects(failed, /unique|duplicate/i);
+        assert.equal(
+          (
+            await piped.store.db
+              .selectFrom('abuseEvents')
+              .select((eb) => eb.fn.countAll().as('n'))
+              .executeTakeFirstOrThrow()
+          ).n.toString(),
+          String(piped.rows.length),
+        );
+      } finally {
+        await direct.store.dispose();
+        await piped.store.dispose();
       }
     });
   });

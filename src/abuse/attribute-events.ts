@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { appendAudit } from '../audit/append.js';
+import type { AuditContext } from '../domain/actor.js';
 import { nowIso } from '../domain/time.js';
 import { sqliteHandle } from '../store/open.js';
 import type { Database, NewAbuseEvent } from '../store/schema.js';
@@ -11,13 +12,19 @@ import {
   type BatchCases,
   type UnassignedRow,
 } from './attribution-batch.js';
-import { decideBatch, startAttributionRun, type AttributionRun, type Decision } from './attribution-decisions.js';
+import {
+  decideBatch,
+  startAttributionRun,
+  type AttributionRun,
+  type Decision,
+  type EventAttributionOptions,
+} from './attribution-decisions.js';
 import { insertEventsIn } from './insert-events.js';
 
 // Events are given to the subscriber who held their address when they happened and grouped into cases, or
 // wait in the unassigned queue with the reason (attribution-decisions.ts). Two ways in, one batch at a time:
 // a report's rows as they are parsed, decided before they are inserted so each row is written once
-// (insertAttributedEvents), and events stored as `new` — by an intake without attribution, or before the
+// (decideRows, then writeDecided: for a large report in step with the parse, event-writer.ts), and events stored as `new` — by an intake without attribution, or before the
 // leases that name their subscriber had arrived — read back and updated (attributeNewEvents). The look-ups
 // read subscriber data: each batch is one audit entry, purpose abuse-notice.
 
@@ -45,6 +52,13 @@ export function addSummaries(a: EventAttributionSummary, b: EventAttributionSumm
     unassigned: a.unassigned + b.unassigned,
     casesOpened: a.casesOpened + b.casesOpened,
   };
+}
+
+/** Adds a batch's counts to a run's summary. */
+export function addTo(summary: EventAttributionSummary, batch: EventAttributionSummary): void {
+  summary.attributed += batch.attributed;
+  summary.unassigned += batch.unassigned;
+  summary.casesOpened += batch.casesOpened;
 }
 
 /** Attributes every event still `new`, a batch at a time, until none is left. */
@@ -82,25 +96,41 @@ export async function attributeNewEvents(
     }
     const { decisions, lookups } = await decideBatch(db, run, events);
     const { attributed, unassigned } = split(events, decisions, (e) => Number(e.id));
-    await db.transaction().execute(async (trx) => {
-      const cases = await writeBatch(db, trx, run, attributed, unassigned, lookups, summary);
+    const written = await db.transaction().execute(async (trx) => {
+      const { cases, summary: added } = await writeBatch(db, trx, run.options, {
+        attributed,
+        unassigned: unassigned.length,
+        lookups,
+      });
       await writeEventStates(db, trx, cases, attributed, unassigned);
+      return added;
     });
+    addTo(summary, written);
   }
 }
 
 /**
- * Inserts a batch of a report's event rows already attributed: each row carries its subscriber and case, or
- * its unassigned reason, when it is first written. One transaction for the rows, their cases and the audit
- * entry.
+ * A batch of a report's rows with their decisions (decideRows), to be written in one transaction
+ * (writeDecided) — here, or in the thread that writes a large report (event-writer.ts): so it is plain data.
  */
-export async function insertAttributedEvents(
+export type DecidedBatch = {
+  /** The rows, each unassigned one already carrying its reason; attributed ones get their case when written. */
+  rows: NewAbuseEvent[];
+  /** The attributed rows, identified by their index in `rows`. */
+  attributed: AttributedRow[];
+  unassigned: number;
+  /** How many places were looked up, for the audit entry. */
+  lookups: number;
+  /** The aggregation window of each class in the batch, days. */
+  windowDays: Record<string, number>;
+};
+
+/** Decides whose each of a report's rows is, before they are inserted: the reads, none of the writes. */
+export async function decideRows(
   db: Kysely<Database>,
   run: AttributionRun,
   rows: NewAbuseEvent[],
-  summary: EventAttributionSummary,
-): Promise<void> {
-  if (rows.length === 0) return;
+): Promise<DecidedBatch> {
   const { decisions, lookups } = await decideBatch(db, run, rows);
   // Rows are identified by their index in the batch until they have ids.
   const { attributed, unassigned } = split(rows, decisions, (_e, i) => i);
@@ -110,16 +140,33 @@ export async function insertAttributedEvents(
     row.unassignedReason = u.reason;
     row.subscriberKey = u.key;
   }
-  await db.transaction().execute(async (trx) => {
-    const cases = await writeBatch(db, trx, run, attributed, unassigned, lookups, summary);
-    for (const [i, a] of attributed.entries()) {
-      const row = rows[a.id]!;
+  const windowDays: Record<string, number> = {};
+  for (const a of attributed) windowDays[a.type] ??= run.options.windowDays(a.type);
+  return { rows, attributed, unassigned: unassigned.length, lookups, windowDays };
+}
+
+/**
+ * Writes a decided batch in one transaction: its cases, its audit entry and its rows, each attributed row
+ * already in its case when first written. Returns what the batch added to the run's summary.
+ */
+export async function writeDecided(
+  db: Kysely<Database>,
+  batch: DecidedBatch,
+  audit: AuditContext,
+): Promise<EventAttributionSummary> {
+  if (batch.rows.length === 0) return emptySummary();
+  const windowDays = (type: string) => batch.windowDays[type]!;
+  return db.transaction().execute(async (trx) => {
+    const { cases, summary } = await writeBatch(db, trx, { windowDays, audit }, batch);
+    for (const [i, a] of batch.attributed.entries()) {
+      const row = batch.rows[a.id]!;
       row.state = 'attributed';
       row.subscriberId = a.subscriberId;
       row.subscriberKey = a.key;
       row.caseId = cases.caseOf[i]!.id!;
     }
-    await insertEventsIn(db, trx, rows);
+    await insertEventsIn(db, trx, batch.rows);
+    return summary;
   });
 }
 
@@ -146,25 +193,21 @@ function split<E extends { type: string; occurredAt: string }>(
   return { attributed, unassigned };
 }
 
-/** The batch's cases grouped and written, its audit entry, its counts added to the summary. */
+/** The batch's cases grouped and written and its audit entry; the cases, and what the batch adds to a summary. */
 async function writeBatch(
   db: Kysely<Database>,
   trx: Transaction<Database>,
-  run: AttributionRun,
-  attributed: readonly AttributedRow[],
-  unassigned: readonly UnassignedRow[],
-  lookups: number,
-  summary: EventAttributionSummary,
-): Promise<BatchCases> {
-  const cases = await groupBatchIntoCases(db, trx, attributed, run.options.windowDays);
-  summary.casesOpened += await writeCases(db, trx, cases, nowIso());
-  await appendAudit(trx, run.options.audit, {
+  options: Pick<EventAttributionOptions, 'windowDays' | 'audit'>,
+  batch: { attributed: readonly AttributedRow[]; unassigned: number; lookups: number },
+): Promise<{ cases: BatchCases; summary: EventAttributionSummary }> {
+  const { attributed, unassigned, lookups } = batch;
+  const cases = await groupBatchIntoCases(db, trx, attributed, options.windowDays);
+  const casesOpened = await writeCases(db, trx, cases, nowIso());
+  await appendAudit(trx, options.audit, {
     action: 'attribution.lookup',
-    target: `abuse-events:${attributed.length + unassigned.length}`,
+    target: `abuse-events:${attributed.length + unassigned}`,
     purpose: 'abuse-notice: events from abuse reports',
-    detail: { addresses: lookups, attributed: attributed.length, unassigned: unassigned.length },
+    detail: { addresses: lookups, attributed: attributed.length, unassigned },
   });
-  summary.attributed += attributed.length;
-  summary.unassigned += unassigned.length;
-  return cases;
+  return { cases, summary: { attributed: attributed.length, unassigned, casesOpened } };
 }

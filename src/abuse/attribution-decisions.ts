@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { lookupMany } from '../attribute/lookup-many.js';
+import { leaseReadCache, lookupMany, type LeaseReadCache } from '../attribute/lookup-many.js';
 import type { Attribution, LookupOptions, LookupQuery } from '../attribute/lookup.js';
 import type { UnassignedReason } from '../domain/abuse-case.js';
 import type { AuditContext } from '../domain/actor.js';
@@ -39,6 +39,8 @@ export type AttributionRun = {
   options: EventAttributionOptions;
   inOwn: (address: string) => boolean;
   subscriberOf: Map<string, string | null>;
+  /** Lease rows read for earlier batches: the next batches' look-ups mostly need no statement. */
+  leaseReads: LeaseReadCache;
 };
 
 type Answer = { key: { kind: string; value: string } } | { reason: UnassignedReason };
@@ -48,7 +50,7 @@ const KEY_CHUNK = 200;
 const CACHE_LIMIT = 200_000;
 
 export function startAttributionRun(options: EventAttributionOptions): AttributionRun {
-  return { options, inOwn: ownPrefixTest(options.ownPrefixes), subscriberOf: new Map() };
+  return { options, inOwn: ownPrefixTest(options.ownPrefixes), subscriberOf: new Map(), leaseReads: leaseReadCache() };
 }
 
 /** One decision per event, in the events' order; `lookups` is how many places were looked up. */
@@ -84,7 +86,7 @@ export async function decideBatch(
       });
     }
   }
-  const found = await lookupMany(db, queries, run.options);
+  const found = await lookupMany(db, queries, run.options, undefined, run.leaseReads);
   asked.forEach((at, i) => (answers[at] = answerOf(found[i]!)));
 
   const { subscriberOf } = run;

@@ -5,11 +5,13 @@ import { nowIso } from '../domain/time.js';
 import { UserFacingError } from '../domain/user-facing-error.js';
 import type { Progress } from '../jobs/run.js';
 import { putDeadLetter } from '../store/dead-letters.js';
+import { sqliteHandle } from '../store/open.js';
 import type { Database, NewAbuseEvent } from '../store/schema.js';
 import { loadCsvMapping } from './csv-mappings.js';
 import { readEvidence, storeEvidence } from './evidence.js';
 import { insertEvents } from './insert-events.js';
-import { emptySummary, insertAttributedEvents, type EventAttributionSummary } from './attribute-events.js';
+import { addTo, decideRows, emptySummary, writeDecided, type EventAttributionSummary } from './attribute-events.js';
+import { eventWriter, type EventWriter } from './event-writer.js';
 import { startAttributionRun, type EventAttributionOptions } from './attribution-decisions.js';
 import { abuseFormat, detectAbuseFormat, type AbuseFormatName } from './formats/registry.js';
 import type { ShadowserverSchema } from './formats/shadowserver-schema.js';
@@ -57,10 +59,12 @@ export type AbuseContext = {
   attribution?: EventAttributionOptions | undefined;
 };
 
-// Event rows per insert, one transaction each: larger batches write the pages they share (the ends of
-// the indexes, the table's last page) fewer times; 10,000 rows are a few MB. Suggestions go in as one
-// multi-row statement, kept under SQLite's 32,766 bound variables.
-const BATCH = 25_000;
+// Event rows per transaction. On SQLite larger batches write the pages they share (the ends of the indexes,
+// the table's last page) fewer times; on PostgreSQL, where a batch is written while the next is parsed
+// (event-writer.ts), two are in memory at once: smaller ones keep a large report's peak memory under twice
+// its size (bench/README.md, abuse intake). Suggestions go
+// in as one multi-row statement, kept under SQLite's 32,766 bound variables.
+const BATCH = { sqlite: 25_000, postgres: 18_000 } as const;
 const SUGGESTION_BATCH = 2000;
 
 export async function receiveReport(
@@ -171,9 +175,16 @@ export async function parseReport(ctx: AbuseContext, reportId: number, progress?
   await ctx.db.deleteFrom('abuseEvents').where('reportId', '=', reportId).where('caseId', 'is', null).execute();
   await ctx.db.deleteFrom('triageSuggestions').where('reportId', '=', reportId).execute();
   let seq = 0;
+  // A report of more than one batch is written in step with its parse (event-writer.ts); a small one here.
+  let writer: EventWriter | undefined;
+  const batchRows = sqliteHandle(ctx.db) ? BATCH.sqlite : BATCH.postgres;
   const flush = async () => {
-    if (attribution) await insertAttributedEvents(ctx.db, attribution.run, events, attribution.summary);
-    else await insertEvents(ctx.db, events);
+    if (attribution) {
+      const batch = await decideRows(ctx.db, attribution.run, events);
+      if (!writer && events.length >= batchRows) writer = eventWriter(ctx.db, attribution.run.options.audit);
+      if (writer) await writer.write(batch);
+      else addTo(attribution.summary, await writeDecided(ctx.db, batch, attribution.run.options.audit));
+    } else await insertEvents(ctx.db, events);
     if (suggestions.length)
       await ctx.db
         .insertInto('triageSuggestions')
@@ -194,8 +205,11 @@ export async function parseReport(ctx: AbuseContext, reportId: number, progress?
   const ctxParse = { source: `report ${reportId}`, input: fileName, now: new Date() };
   try {
     await readRecords();
+    if (writer && attribution) addTo(attribution.summary, await writer.close());
   } catch (err) {
-    // Parsers reject bad records rather than throw; this is the file itself (gone, unreadable, cancelled).
+    await writer?.abandon();
+    // Parsers reject bad records rather than throw: this is the file itself (gone, unreadable, cancelled), or
+    // the store refusing a batch.
     const error = err instanceof Error ? err.message : String(err);
     await ctx.db
       .updateTable('abuseReports')
@@ -222,7 +236,7 @@ export async function parseReport(ctx: AbuseContext, reportId: number, progress?
         counts.events++;
         events.push(eventRow(record, reportId, seq++, now));
       }
-      if (events.length >= BATCH || suggestions.length >= SUGGESTION_BATCH) await flush();
+      if (events.length >= batchRows || suggestions.length >= SUGGESTION_BATCH) await flush();
     }
     await flush();
   }

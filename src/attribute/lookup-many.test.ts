@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { storeKinds, type TestStore } from '../../test/support/stores.js';
 import type { LeaseEvent } from '../domain/lease.js';
 import { applyLeaseRecords } from './apply-leases.js';
-import { lookupMany, type LookupManyStats } from './lookup-many.js';
+import { leaseReadCache, lookupMany, type LookupManyStats } from './lookup-many.js';
 import { lookupAddress, type Attribution, type LookupOptions, type LookupQuery } from './lookup.js';
 
 // lookupMany must answer exactly as lookupAddress does, candidate for candidate, on a history with every
@@ -186,6 +186,32 @@ for (const kind of await storeKinds()) {
         const part = await lookupMany(store.db, asked.slice(from, from + 97), OPTIONS);
         for (const [j, found] of part.entries()) assert.deepEqual(canonical(found), canonical(one[from + j]!));
       }
+      // One run's batches sharing what they read, the queries in time order (as a report comes) and as asked:
+      // rows read ahead for one batch answer the next exactly as the store would.
+      const byTime = [...asked.keys()].sort((a, b) => asked[a]!.atMs - asked[b]!.atMs);
+      const windowsRead: number[] = [];
+      for (const [order, cache] of [
+        [byTime, leaseReadCache()],
+        [byTime, undefined],
+        [[...asked.keys()], leaseReadCache()],
+      ] as const) {
+        const counted: LookupManyStats = { windows: 0, rows: 0, rounds: 0, fallbacks: 0 };
+        for (let from = 0; from < order.length; from += 97) {
+          const ids = order.slice(from, from + 97);
+          const part = await lookupMany(
+            store.db,
+            ids.map((i) => asked[i]!),
+            OPTIONS,
+            counted,
+            cache,
+          );
+          for (const [j, found] of part.entries())
+            assert.deepEqual(canonical(found), canonical(one[ids[j]!]!), `query ${ids[j]}, cache ${!!cache}`);
+        }
+        assert.equal(counted.fallbacks, 0);
+        windowsRead.push(counted.windows);
+      }
+      assert.ok(windowsRead[0]! < windowsRead[1]!, `read ahead: ${windowsRead[0]} windows read, not ${windowsRead[1]}`);
 
       // The data set reaches every case the judgement tells apart, so the comparison above means something.
       const all = one.flat();

@@ -22,20 +22,47 @@ import { leaseTables, type CandidateQuery, type CandidateWindow, type LeaseCandi
 const MERGE_GAP_MS = 3_600_000;
 /** The chain is at most four links (lookup.ts), so its last step is read in the fourth round at the latest. */
 const MAX_ROUNDS = 5;
+/**
+ * With a read cache, how far past the latest time asked about an address is read: the next batches of a
+ * report in time order find their rows already read.
+ */
+const READ_AHEAD_MS = 3 * 3_600_000;
+/** Past this many rows an address's cached reads are dropped before the next call: each look-up scans them. */
+const ROWS_PER_ADDRESS = 512;
+/** Past this many addresses a read cache starts afresh: memory stays flat however long the run. */
+const CACHE_ADDRESSES = 100_000;
 
 export type LookupManyStats = { windows: number; rows: number; rounds: number; fallbacks: number };
 
 type Read = { windows: [number, number][]; rows: LeaseCandidate[]; seen: Set<string> };
 
-/** lookupAddress for each query, in order; `stats` (if given) says what it took. */
+/**
+ * Lease rows read for the earlier batches of one run (a report's intake), kept for the batches after it: an
+ * infected host's address comes back batch after batch, and a batch that finds its rows read asks the store
+ * nothing. Intervals a lease import writes during the run are not seen by it; an event that finds no lease
+ * because of that waits in the unassigned queue for the late-lease retry, as it would had it come first.
+ */
+export type LeaseReadCache = { read: Map<string, Read> };
+
+export function leaseReadCache(): LeaseReadCache {
+  return { read: new Map() };
+}
+
+/**
+ * lookupAddress for each query, in order; `stats` (if given) says what it took. With `cache`, rows read by
+ * earlier calls are used again and each address is read ahead of the times asked.
+ */
 export async function lookupMany(
   db: Kysely<Database>,
   queries: readonly LookupQuery[],
   options: LookupOptions = {},
   stats?: LookupManyStats,
+  cache?: LeaseReadCache,
 ): Promise<Attribution[][]> {
   const answers: Attribution[][] = new Array(queries.length);
-  const read = new Map<string, Read>();
+  if (cache) forgetLargest(cache);
+  const read = cache?.read ?? new Map<string, Read>();
+  const readAheadMs = cache ? READ_AHEAD_MS : 0;
   let wanted = new Map<string, [number, number][]>();
   for (const q of queries) {
     const skew = q.skewMs ?? DEFAULT_SKEW_MS;
@@ -49,7 +76,7 @@ export async function lookupMany(
       if (stats) stats.fallbacks += todo.length;
       break;
     }
-    await readWindows(db, wanted, read, stats);
+    await readWindows(db, wanted, read, readAheadMs, stats);
     if (stats) stats.rounds = round;
     wanted = new Map();
     const next: number[] = [];
@@ -57,7 +84,7 @@ export async function lookupMany(
       let missing = false;
       const source = (q: CandidateQuery): LeaseCandidate[] => {
         const have = read.get(q.address);
-        if (have && have.windows.some(([from, to]) => from <= q.fromMs && q.toMs <= to)) return covering(have.rows, q);
+        if (have && isRead(have, q.fromMs, q.toMs)) return covering(have.rows, q);
         // Not read yet (an inside address a block led to): read it in the next round, then judge again.
         missing = true;
         want(wanted, q.address, q.fromMs, q.toMs);
@@ -78,16 +105,22 @@ function want(wanted: Map<string, [number, number][]>, address: string, fromMs: 
   else wanted.set(address, [[fromMs, toMs]]);
 }
 
-/** Reads the wanted windows (merged per address) in one round trip and files the rows by address. */
+/**
+ * Reads the wanted windows not read before (merged per address, each reaching `readAheadMs` further) in one
+ * round trip and files the rows by address.
+ */
 async function readWindows(
   db: Kysely<Database>,
   wanted: Map<string, [number, number][]>,
   read: Map<string, Read>,
+  readAheadMs: number,
   stats: LookupManyStats | undefined,
 ): Promise<void> {
   const windows: CandidateWindow[] = [];
-  for (const [address, list] of wanted) {
+  for (const [address, wantedList] of wanted) {
     let have = read.get(address);
+    const list = have ? wantedList.filter(([f, t]) => !isRead(have!, f, t)) : wantedList;
+    if (list.length === 0) continue;
     if (!have) read.set(address, (have = { windows: [], rows: [], seen: new Set() }));
     // An address that is not one holds nothing: no need to ask the store (which would refuse it).
     if (isIP(address) === 0 && !parsePrefix(address)) {
@@ -97,13 +130,13 @@ async function readWindows(
     list.sort((a, b) => a[0] - b[0]);
     let [from, to] = list[0]!;
     for (const [f, t] of list.slice(1)) {
-      if (f <= to + MERGE_GAP_MS) to = Math.max(to, t);
+      if (f <= to + readAheadMs + MERGE_GAP_MS) to = Math.max(to, t);
       else {
-        windows.push({ address, fromMs: from, toMs: to });
+        windows.push({ address, fromMs: from, toMs: to + readAheadMs });
         [from, to] = [f, t];
       }
     }
-    windows.push({ address, fromMs: from, toMs: to });
+    windows.push({ address, fromMs: from, toMs: to + readAheadMs });
   }
   if (windows.length === 0) return;
   const found = await leaseTables(db).candidatesInWindows(db, windows);
@@ -120,6 +153,16 @@ async function readWindows(
     if (stats) stats.rows += found[i]!.length;
   });
   if (stats) stats.windows += windows.length;
+}
+
+/** Before a call (never between its rounds): addresses with many rows read are read afresh, and a full cache. */
+function forgetLargest(cache: LeaseReadCache): void {
+  if (cache.read.size > CACHE_ADDRESSES) cache.read.clear();
+  for (const [address, have] of cache.read) if (have.rows.length > ROWS_PER_ADDRESS) cache.read.delete(address);
+}
+
+function isRead(have: Read, fromMs: number, toMs: number): boolean {
+  return have.windows.some(([from, to]) => from <= fromMs && toMs <= to);
 }
 
 /** The rows `candidates` would return for this query: the same conditions, over rows already read. */

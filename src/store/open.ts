@@ -1,7 +1,17 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { CamelCasePlugin, Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import {
+  CamelCasePlugin,
+  CompiledQuery,
+  Kysely,
+  PostgresDialect,
+  SqliteDialect,
+  SqliteDriver,
+  sql,
+  type DatabaseConnection,
+  type Driver,
+} from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config/index.js';
 import type { Database } from './schema.js';
@@ -59,7 +69,7 @@ export function openSqlite(file: string): Store {
   // rewrite the same index pages many times between checkpoints, and each checkpoint copies them once.
   native.pragma('wal_autocheckpoint = 10000');
   const db = new Kysely<Database>({
-    dialect: new SqliteDialect({ database: native }),
+    dialect: new ImmediateSqliteDialect({ database: native }),
     plugins: [new CamelCasePlugin()],
   });
   sqliteHandles.set(db, native);
@@ -70,6 +80,27 @@ export function openSqlite(file: string): Store {
     sqliteFile: file,
     close: () => db.destroy(),
   };
+}
+
+// A transaction that reads and then writes must not wait for the write lock at its first write: SQLite cannot
+// run the busy handler then (the read may already be stale) and answers "database is locked" at once, while
+// another connection — the thread writing a large report, a command run beside `mizugiwa serve` — writes.
+// So every transaction takes the write lock when it begins, waiting its turn (busy_timeout) if it must.
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #config: ConstructorParameters<typeof SqliteDialect>[0];
+  constructor(config: ConstructorParameters<typeof SqliteDialect>[0]) {
+    super(config);
+    this.#config = config;
+  }
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.#config);
+  }
 }
 
 export async function openPostgres(url: string, schema: string, poolSize: number): Promise<Store> {
