@@ -29,7 +29,11 @@ export async function migrate(store: Store, upTo?: string): Promise<MigrationRep
     // Without it Kysely looks for its tables in every schema and may find another instance's.
     ...(store.schema ? { migrationTableSchema: store.schema } : {}),
   });
-  const result: MigrationResultSet = upTo ? await migrator.migrateTo(upTo) : await migrator.migrateToLatest();
+  let result: MigrationResultSet = upTo ? await migrator.migrateTo(upTo) : await migrator.migrateToLatest();
+  // Kysely reads the catalog of every schema before it migrates: a schema another instance drops meanwhile
+  // (tests, a second instance on the same database) fails that read. Nothing was applied then: read again.
+  for (let retry = 0; retry < 3 && droppedMeanwhile(result, store.schema); retry++)
+    result = upTo ? await migrator.migrateTo(upTo) : await migrator.migrateToLatest();
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error');
     const cause = result.error instanceof Error ? result.error.message : String(result.error);
@@ -44,4 +48,10 @@ export async function migrate(store: Store, upTo?: string): Promise<MigrationRep
     );
   }
   return { applied, current: upTo ?? MIGRATIONS[MIGRATIONS.length - 1]?.name };
+}
+
+function droppedMeanwhile(result: MigrationResultSet, own: string | undefined): boolean {
+  if (!result.error || result.results?.some((r) => r.status === 'Error')) return false;
+  const gone = /schema "([^"]+)" does not exist/.exec(String((result.error as Error).message ?? result.error))?.[1];
+  return gone !== undefined && gone !== own;
 }
