@@ -129,7 +129,7 @@ for (const kind of await storeKinds()) {
               await writeDecided(
                 inline.store.db,
                 await decideRows(inline.store.db, run, inline.rows.slice(i, Math.min(i + step, to))),
-                OPTIONS.audit,
+                OPTIONS,
               ),
             );
         }
@@ -174,10 +174,10 @@ for (const kind of await storeKinds()) {
             await writeDecided(
               direct.store.db,
               await decideRows(direct.store.db, run, direct.rows.slice(i, i + step)),
-              OPTIONS.audit,
+              OPTIONS,
             ),
           );
-        const writer = eventWriter(piped.store.db, OPTIONS.audit);
+        const writer = eventWriter(piped.store.db, OPTIONS);
         const pipedRun = startAttributionRun(OPTIONS);
         for (let i = 0; i < piped.rows.length; i += step)
           await writer.write(await decideRows(piped.store.db, pipedRun, piped.rows.slice(i, i + step)));
@@ -185,7 +185,7 @@ for (const kind of await storeKinds()) {
         assert.deepEqual(await outcome(piped.store), await outcome(direct.store));
 
         // The same rows again break the (report, seq) key: the failure reaches the caller, nothing is half-written.
-        const again = eventWriter(piped.store.db, OPTIONS.audit);
+        const again = eventWriter(piped.store.db, OPTIONS);
         const failed = (async () => {
           await again.write(
             await decideRows(

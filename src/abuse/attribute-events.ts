@@ -1,6 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { appendAudit } from '../audit/append.js';
-import type { AuditContext } from '../domain/actor.js';
 import { nowIso } from '../domain/time.js';
 import { sqliteHandle } from '../store/open.js';
 import type { Database, NewAbuseEvent } from '../store/schema.js';
@@ -24,12 +23,15 @@ import { insertEventsIn } from './insert-events.js';
 // Events are given to the subscriber who held their address when they happened and grouped into cases, or
 // wait in the unassigned queue with the reason (attribution-decisions.ts). Two ways in, one batch at a time:
 // a report's rows as they are parsed, decided before they are inserted so each row is written once
-// (decideRows, then writeDecided: for a large report in step with the parse, event-writer.ts), and events stored as `new` — by an intake without attribution, or before the
-// leases that name their subscriber had arrived — read back and updated (attributeNewEvents). The look-ups
-// read subscriber data: each batch is one audit entry, purpose abuse-notice.
+// (decideRows, then writeDecided; for a large report in step with the parse, event-writer.ts), and events
+// stored as `new` — by an intake without attribution, or before the leases that name their subscriber had
+// arrived — read back and updated (attributeNewEvents). The look-ups read subscriber data: each batch is one
+// audit entry, purpose abuse-notice.
 
 export type { EventAttributionOptions } from './attribution-decisions.js';
 export type EventAttributionSummary = { attributed: number; unassigned: number; casesOpened: number };
+/** What writing a batch needs of the run's options: the classes' aggregation windows and who is acting. */
+export type WriteOptions = Pick<EventAttributionOptions, 'windowDays' | 'audit'>;
 
 type NewEvent = {
   id: number;
@@ -56,9 +58,7 @@ export function addSummaries(a: EventAttributionSummary, b: EventAttributionSumm
 
 /** Adds a batch's counts to a run's summary. */
 export function addTo(summary: EventAttributionSummary, batch: EventAttributionSummary): void {
-  summary.attributed += batch.attributed;
-  summary.unassigned += batch.unassigned;
-  summary.casesOpened += batch.casesOpened;
+  Object.assign(summary, addSummaries(summary, batch));
 }
 
 /** Attributes every event still `new`, a batch at a time, until none is left. */
@@ -109,10 +109,7 @@ export async function attributeNewEvents(
   }
 }
 
-/**
- * A batch of a report's rows with their decisions (decideRows), to be written in one transaction
- * (writeDecided) — here, or in the thread that writes a large report (event-writer.ts): so it is plain data.
- */
+/** A batch of a report's rows with their decisions (decideRows), to be written in one transaction (writeDecided). */
 export type DecidedBatch = {
   /** The rows, each unassigned one already carrying its reason; attributed ones get their case when written. */
   rows: NewAbuseEvent[];
@@ -121,8 +118,6 @@ export type DecidedBatch = {
   unassigned: number;
   /** How many places were looked up, for the audit entry. */
   lookups: number;
-  /** The aggregation window of each class in the batch, days. */
-  windowDays: Record<string, number>;
 };
 
 /** Decides whose each of a report's rows is, before they are inserted: the reads, none of the writes. */
@@ -140,9 +135,7 @@ export async function decideRows(
     row.unassignedReason = u.reason;
     row.subscriberKey = u.key;
   }
-  const windowDays: Record<string, number> = {};
-  for (const a of attributed) windowDays[a.type] ??= run.options.windowDays(a.type);
-  return { rows, attributed, unassigned: unassigned.length, lookups, windowDays };
+  return { rows, attributed, unassigned: unassigned.length, lookups };
 }
 
 /**
@@ -152,12 +145,11 @@ export async function decideRows(
 export async function writeDecided(
   db: Kysely<Database>,
   batch: DecidedBatch,
-  audit: AuditContext,
+  options: WriteOptions,
 ): Promise<EventAttributionSummary> {
   if (batch.rows.length === 0) return emptySummary();
-  const windowDays = (type: string) => batch.windowDays[type]!;
   return db.transaction().execute(async (trx) => {
-    const { cases, summary } = await writeBatch(db, trx, { windowDays, audit }, batch);
+    const { cases, summary } = await writeBatch(db, trx, options, batch);
     for (const [i, a] of batch.attributed.entries()) {
       const row = batch.rows[a.id]!;
       row.state = 'attributed';
@@ -197,7 +189,7 @@ function split<E extends { type: string; occurredAt: string }>(
 async function writeBatch(
   db: Kysely<Database>,
   trx: Transaction<Database>,
-  options: Pick<EventAttributionOptions, 'windowDays' | 'audit'>,
+  options: WriteOptions,
   batch: { attributed: readonly AttributedRow[]; unassigned: number; lookups: number },
 ): Promise<{ cases: BatchCases; summary: EventAttributionSummary }> {
   const { attributed, unassigned, lookups } = batch;

@@ -1,5 +1,4 @@
 import type { Kysely } from 'kysely';
-import type { AuditContext } from '../domain/actor.js';
 import { sqliteHandle } from '../store/open.js';
 import type { Database } from '../store/schema.js';
 import {
@@ -8,6 +7,7 @@ import {
   writeDecided,
   type DecidedBatch,
   type EventAttributionSummary,
+  type WriteOptions,
 } from './attribute-events.js';
 
 // A large report's batches are written in step with its parse: while one decided batch is written, the next
@@ -27,11 +27,11 @@ export type EventWriter = {
   abandon(): Promise<void>;
 };
 
-export function eventWriter(db: Kysely<Database>, audit: AuditContext): EventWriter {
+export function eventWriter(db: Kysely<Database>, options: WriteOptions): EventWriter {
   const summary = emptySummary();
   if (sqliteHandle(db))
     return {
-      write: async (batch) => addTo(summary, await writeDecided(db, batch, audit)),
+      write: async (batch) => addTo(summary, await writeDecided(db, batch, options)),
       close: async () => summary,
       abandon: async () => {},
     };
@@ -46,7 +46,7 @@ export function eventWriter(db: Kysely<Database>, audit: AuditContext): EventWri
     async write(batch) {
       await settle();
       // Caught at once, so a failure waits for the next call without counting as unhandled.
-      inFlight = writeDecided(db, batch, audit).then(
+      inFlight = writeDecided(db, batch, options).then(
         (added) => addTo(summary, added),
         (error: unknown) => void (failure = { error }),
       );

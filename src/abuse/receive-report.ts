@@ -181,9 +181,9 @@ export async function parseReport(ctx: AbuseContext, reportId: number, progress?
   const flush = async () => {
     if (attribution) {
       const batch = await decideRows(ctx.db, attribution.run, events);
-      if (!writer && events.length >= batchRows) writer = eventWriter(ctx.db, attribution.run.options.audit);
+      if (!writer && events.length >= batchRows) writer = eventWriter(ctx.db, attribution.run.options);
       if (writer) await writer.write(batch);
-      else addTo(attribution.summary, await writeDecided(ctx.db, batch, attribution.run.options.audit));
+      else addTo(attribution.summary, await writeDecided(ctx.db, batch, attribution.run.options));
     } else await insertEvents(ctx.db, events);
     if (suggestions.length)
       await ctx.db
