@@ -248,8 +248,11 @@ describe('browser UI: sightings and observation inputs', { skip: chromiumMissing
     await page.getByTestId('sightings-filter-point').selectOption('dns');
     await page.getByTestId('sightings-apply').click();
     await page.waitForURL(/\/sightings\?indicator=c2\.example&point=dns$/);
+    // The filtered list before has one row too: wait for the new one, not just for one row.
+    await expectText(page, 'sighting-blocked', '12 / 12 blocked');
     assert.deepEqual(await column(page, 'sighting-blocked', 1), ['12 / 12 blocked']);
     await page.reload();
+    await expectText(page, 'sighting-blocked', '12 / 12 blocked');
     assert.deepEqual(await column(page, 'sighting-blocked', 1), ['12 / 12 blocked']);
     assert.equal(await page.getByTestId('sightings-filter-point').inputValue(), 'dns');
 
