@@ -449,6 +449,8 @@ describe('browser UI: a tour of the console on the demo data', { skip: chromiumM
     await page.getByTestId('audit-apply').click();
     const entries = page.getByTestId('audit-row');
     const lookup = entries.filter({ hasText: 'attribution.lookup' });
+    // The unfiltered list stays until the filtered one arrives: wait until no entry of another purpose is shown.
+    await entries.filter({ hasNotText: 'legal-disclosure: TOUR-7' }).first().waitFor({ state: 'detached' });
     await lookup.first().waitFor();
     assert.equal(await lookup.count(), 1);
     assert.deepEqual(new Set(await texts('audit-purpose')), new Set(['legal-disclosure: TOUR-7']));
