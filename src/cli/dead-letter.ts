@@ -1,8 +1,10 @@
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { audited, recordAudit } from '../audit/append.js';
 import { replayDeadLetters } from '../deadletter/replay.js';
 import { loadAllowlists } from '../intel/allowlist/load.js';
 import { registerIntelReplayers } from '../intel/replay.js';
+import { SNAPSHOT_FILE } from '../match/indicator-snapshot.js';
 import { createLiveMatcher, type LiveMatcher } from '../match/live.js';
 import { registerObserveReplayers } from '../observe/replay-dead-letters.js';
 import { startJob } from '../jobs/run.js';
@@ -81,7 +83,9 @@ export function registerDeadLetterCommands(program: Command): void {
         // Observation dead letters are matched against the indicators as they stand now.
         let live: LiveMatcher | undefined;
         registerObserveReplayers(store.db, {
-          matcher: async () => (live ??= await createLiveMatcher(store.db)).current,
+          matcher: async () =>
+            (live ??= await createLiveMatcher(store.db, { snapshotFile: join(config.data_dir, SNAPSHOT_FILE) }))
+              .current,
           windowMs: config.observe.window_minutes * 60_000,
           zone: '',
         });

@@ -11,6 +11,7 @@ import { claimsFor } from '../intel/claims-store.js';
 import { intelFormat } from '../intel/formats/registry.js';
 import { INTEL_FORMAT_NAMES, type IntelFormatName } from '../intel/formats/names.js';
 import { approveHeldSnapshot, ingest, type IngestResult } from '../intel/ingest.js';
+import { refreshIndicatorSnapshot, SNAPSHOT_FILE } from '../match/indicator-snapshot.js';
 import { sourceSpecFromConfig } from '../intel/source-config.js';
 import { DEFAULT_SOURCE_DEFAULTS, type SourceSpec } from '../intel/source.js';
 import { intelStats } from '../intel/stats.js';
@@ -89,6 +90,7 @@ export function registerIntelCommands(program: Command): void {
             target: `source:${spec.name}`,
             detail: { file: path, ...result },
           });
+          await refreshSnapshot(ctx);
           report(result, spec.name, opts.json);
         });
       },
@@ -129,6 +131,7 @@ export function registerIntelCommands(program: Command): void {
         );
         const run = await job.result;
         await recordAudit(ctx.store.db, ctx.audit, { action: 'intel.fetch', target: `source:${name}`, detail: run });
+        if (run.status !== 'not-modified') await refreshSnapshot(ctx);
         if (run.status === 'not-modified') {
           process.stdout.write(
             opts.json
@@ -247,11 +250,20 @@ export function registerIntelCommands(program: Command): void {
           }),
           (trx) => approveHeldSnapshot(trx, source),
         );
+        await refreshSnapshot(ctx);
         process.stdout.write(
           say(`${source}: retired ${retired} indicators\n`, `${source}: ${retired} 件の指標を廃止しました\n`),
         );
       });
     });
+}
+
+/**
+ * Compiles the indicators as they now stand and writes them where `serve` and `observe replay` read
+ * them at start, so the first of those after a change does not spend seconds compiling.
+ */
+async function refreshSnapshot(ctx: CliContext): Promise<void> {
+  await refreshIndicatorSnapshot(ctx.store.db, join(ctx.config.data_dir, SNAPSHOT_FILE));
 }
 
 function allowChecker(ctx: CliContext) {

@@ -1,7 +1,6 @@
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/index.js';
-import { startServer, stopOnSignals } from '../lifecycle/serve.js';
 import { createLogger } from '../log.js';
 import { withConfigOption } from './context.js';
 
@@ -13,6 +12,9 @@ export function registerServeCommand(program: Command): void {
       const log = createLogger(config);
       for (const w of warnings) log.warn(w);
       log.info({ config: file ?? 'built-in defaults' }, 'configuration loaded');
+      // Loaded here, not at the top: the server's modules (HTTP, mail, the console) are most of what the
+      // CLI would otherwise load, and every other command (an `observe replay` timed against grep) pays for them.
+      const { startServer, stopOnSignals } = await import('../lifecycle/serve.js');
       const server = await startServer(config, file ? dirname(file) : process.cwd(), log);
       await stopOnSignals(server, log);
     });

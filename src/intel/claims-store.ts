@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Indicator } from '../domain/indicator.js';
 import type { ClaimRow, ClaimsTable, Database } from '../store/schema.js';
 import { sqliteHandle } from '../store/open.js';
+import { bumpIntelRevision } from './revision.js';
 import type { Insertable } from 'kysely';
 
 // Reading and writing claims. "Effective" is decided by the query at read time (valid_until in the
@@ -94,16 +95,27 @@ export type ClaimWriter = {
  */
 export function claimWriter(db: Kysely<Database>): ClaimWriter {
   const native = sqliteHandle(db);
+  // The revision moves before the first row and after the last, so that compiled indicators built
+  // while a write is under way (or one that never finished) are never taken for current.
+  let bumped = false;
+  const bumpOnce = async () => {
+    if (bumped) return;
+    bumped = true;
+    await bumpIntelRevision(db);
+  };
   if (!native) {
     return {
       add: async (rows) => {
         if (rows.length === 0) return;
+        await bumpOnce();
         const arrays = KEYS.map((k, i) => sql`${rows.map((r) => r[k] ?? null)}::${sql.raw(PG_TYPES[i] as string)}[]`);
         await sql`insert into claims (${sql.raw(COLUMNS.join(', '))}) select * from unnest(${sql.join(arrays)}) on conflict (type, value, source) do update set ${sql.raw(UPDATE_SET)}`.execute(
           db.withoutPlugins(),
         );
       },
-      close: async () => {},
+      close: async () => {
+        if (bumped) await bumpIntelRevision(db);
+      },
     };
   }
 
@@ -125,8 +137,10 @@ export function claimWriter(db: Kysely<Database>): ClaimWriter {
     staged = 0;
   };
   return {
-    add: (rows) =>
-      onConnection(() => {
+    add: async (rows) => {
+      if (rows.length === 0) return;
+      await bumpOnce();
+      await onConnection(() => {
         if (!created) {
           native.exec(`create temp table ${stage.slice('temp.'.length)} (${COLUMNS.join(', ')})`);
           created = true;
@@ -137,13 +151,16 @@ export function claimWriter(db: Kysely<Database>): ClaimWriter {
         })();
         staged += rows.length;
         if (staged >= MERGE_EVERY) merge();
-      }),
-    close: () =>
-      onConnection(() => {
+      });
+    },
+    close: async () => {
+      await onConnection(() => {
         if (!created) return;
         merge();
         native.exec(`drop table ${stage}`);
-      }),
+      });
+      if (bumped) await bumpIntelRevision(db);
+    },
   };
 }
 
@@ -163,7 +180,9 @@ export async function retireClaims(db: Kysely<Database>, source: string, beforeG
     .where('source', '=', source)
     .where('generation', '<', beforeGeneration)
     .executeTakeFirst();
-  return Number(result.numDeletedRows);
+  const retired = Number(result.numDeletedRows);
+  if (retired > 0) await bumpIntelRevision(db);
+  return retired;
 }
 
 /** Every claim on an indicator, effective or not, newest first. */
@@ -240,7 +259,10 @@ const EFFECTIVE_COLUMNS = ['type', 'value', 'source', 'category', 'mode', 'confi
 /** What matching and enforcement read of a claim: a few columns of 17, for a million rows at a time. */
 export type EffectiveClaim = Pick<ClaimRow, (typeof EFFECTIVE_COLUMNS)[number]>;
 
-/** Removes claims that expired more than `graceDays` ago: housekeeping, not correctness. */
+/**
+ * Removes claims that expired more than `graceDays` ago: housekeeping, not correctness. The revision
+ * stays: no compiled indicators hold an expired claim, so none is changed by its going.
+ */
 export async function deleteLongExpiredClaims(db: Kysely<Database>, now: Date, graceDays: number): Promise<number> {
   const cutoff = new Date(now.getTime() - graceDays * 86_400_000).toISOString();
   const result = await db.deleteFrom('claims').where('validUntil', '<', cutoff).executeTakeFirst();

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../api/server.js';
 import { ensureFirstAdmin } from '../auth/users.js';
@@ -14,6 +15,7 @@ import { loadAllowlists } from '../intel/allowlist/load.js';
 import { registerIntelReplayers } from '../intel/replay.js';
 import { registerObserveReplayers } from '../observe/replay-dead-letters.js';
 import { sourceTasks } from '../intel/schedule.js';
+import { SNAPSHOT_FILE } from '../match/indicator-snapshot.js';
 import { createLiveMatcher } from '../match/live.js';
 import { startEnforcement, type Enforcement } from './enforcement.js';
 import { startObservation, type Observation } from './observation.js';
@@ -54,7 +56,7 @@ export async function startServer(
     if (interrupted) log.warn({ interrupted }, 'marked jobs left running by a stopped process as failed');
 
     const password = await ensureFirstAdmin(store.db);
-    const matcher = await createLiveMatcher(store.db);
+    const matcher = await createLiveMatcher(store.db, { snapshotFile: join(config.data_dir, SNAPSHOT_FILE) });
     log.info({ indicators: matcher.current.counts }, 'matcher built');
     attribution = await startAttribution({ db: store.db, config, configDir, log });
     abuse = await startAbuse({ db: store.db, config, configDir, log });

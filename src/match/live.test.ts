@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { sqliteStore, type TestStore } from '../../test/support/stores.js';
 import { ingest } from '../intel/ingest.js';
-import { DEFAULT_SOURCE_DEFAULTS, type SourceSpec } from '../intel/source.js';
-import type { ClaimRecord } from '../intel/claim-record.js';
+import { DEFAULT_SOURCE_DEFAULTS } from '../intel/source.js';
+import { feed, spec } from './claims.test-support.js';
 import { createLiveMatcher } from './live.js';
 
 let store: TestStore;
@@ -11,19 +11,6 @@ before(async () => {
   store = await sqliteStore();
 });
 after(async () => store?.dispose());
-
-const spec = (name: string, overrides: Partial<SourceSpec> = {}): SourceSpec => ({
-  name,
-  format: 'test',
-  snapshot: 'delta',
-  mode: 'block',
-  defaults: { ...DEFAULT_SOURCE_DEFAULTS, category: 'c2' },
-  maxRetireShare: 0.5,
-  ...overrides,
-});
-async function* feed(...values: [string, Partial<ClaimRecord>?][]) {
-  for (const [value, extra] of values) yield { value, position: 'x:1', raw: Buffer.from(value), ...extra };
-}
 
 test('the live matcher sums claims per indicator, swaps on rebuild, and drops what expires between rebuilds', async () => {
   const soon = new Date(Date.now() + 400).toISOString();

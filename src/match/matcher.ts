@@ -1,5 +1,13 @@
 import type { Indicator } from '../domain/indicator.js';
-import { buildDomainIndex } from './domain-index.js';
+import {
+  buildDomainTable,
+  domainCount,
+  domainLookup,
+  entryOf,
+  isExact,
+  NOT_FOUND,
+  type DomainTable,
+} from './domain-table.js';
 import { buildIpIndex } from './ip-index.js';
 import { buildUrlIndex } from './url-index.js';
 
@@ -27,8 +35,15 @@ export type Matcher<T> = {
 
 export type MatcherItem<T> = { indicator: Indicator; ref: T };
 
-export function buildMatcher<T>(items: Iterable<MatcherItem<T>>): Matcher<T> {
-  const domains: { domain: string; value: MatcherItem<T> }[] = [];
+/** A domain table built beforehand (compiled-indicators.ts), and the item each of its entries stands for. */
+export type PrebuiltDomains<T> = { table: DomainTable; item(entry: number): MatcherItem<T> };
+
+/**
+ * Builds the indexes over `items`. With `prebuilt`, its table answers for domains and the domain
+ * items among `items` are left out: a worker handed a compiled table does not hash a million names again.
+ */
+export function buildMatcher<T>(items: Iterable<MatcherItem<T>>, prebuilt?: PrebuiltDomains<T>): Matcher<T> {
+  const domains: MatcherItem<T>[] = [];
   const networks: { network: string; value: MatcherItem<T> }[] = [];
   const urls: { url: string; value: MatcherItem<T> }[] = [];
   const emails = new Map<string, MatcherItem<T>>();
@@ -36,14 +51,16 @@ export function buildMatcher<T>(items: Iterable<MatcherItem<T>>): Matcher<T> {
   const hashes = new Map<string, MatcherItem<T>>();
   for (const item of items) {
     const { type, value } = item.indicator;
-    if (type === 'domain') domains.push({ domain: value, value: item });
-    else if (type === 'ipv4' || type === 'ipv6' || type === 'cidr') networks.push({ network: value, value: item });
+    if (type === 'domain') {
+      if (!prebuilt) domains.push(item);
+    } else if (type === 'ipv4' || type === 'ipv6' || type === 'cidr') networks.push({ network: value, value: item });
     else if (type === 'url') urls.push({ url: value, value: item });
     else if (type === 'email') addOnce(emails, value, item);
     else if (type === 'ip-port') addOnce(ipPorts, value, item);
     else addOnce(hashes, value, item);
   }
-  const domainIndex = buildDomainIndex(domains);
+  const { table: domainTable, item: domainItem } = prebuilt ?? ownDomains(domains);
+  const lookupDomain = domainLookup(domainTable);
   const ipIndex = buildIpIndex(networks);
   const urlIndex = buildUrlIndex(urls);
 
@@ -51,8 +68,9 @@ export function buildMatcher<T>(items: Iterable<MatcherItem<T>>): Matcher<T> {
 
   const matcher: Matcher<T> = {
     domain(name) {
-      const found = domainIndex.lookup(name);
-      return found && hit(found.value, found.exact ? 'exact' : 'subdomain');
+      const found = lookupDomain(name);
+      if (found === NOT_FOUND) return undefined;
+      return hit(domainItem(entryOf(found)), isExact(found) ? 'exact' : 'subdomain');
     },
     ip(address) {
       const found = ipIndex.lookup(unmapV4(address.toLowerCase()));
@@ -96,7 +114,7 @@ export function buildMatcher<T>(items: Iterable<MatcherItem<T>>): Matcher<T> {
       return found && hit(found, 'exact');
     },
     counts: {
-      domains: domainIndex.size,
+      domains: domainCount(domainTable),
       networks: ipIndex.size,
       urls: urlIndex.size,
       emails: emails.size,
@@ -105,6 +123,12 @@ export function buildMatcher<T>(items: Iterable<MatcherItem<T>>): Matcher<T> {
     },
   };
   return matcher;
+}
+
+/** A table over the domain items given, each entry standing for the item at its id. */
+function ownDomains<T>(domains: MatcherItem<T>[]): PrebuiltDomains<T> {
+  const table = buildDomainTable(domains.map((d, id) => ({ domain: d.indicator.value, id })));
+  return { table, item: (entry) => domains[table.ids[entry]!]! };
 }
 
 /** The first source listed wins: later duplicates of the same indicator add nothing to a lookup. */

@@ -15,7 +15,7 @@ import { createObservePipeline, type ObservePipeline } from './pipeline/pipeline
  */
 export function pipelineFor(
   config: Config,
-  deps: { db: Kysely<Database>; live: Pick<LiveMatcher, 'items' | 'generation'>; log: LogSink },
+  deps: { db: Kysely<Database>; live: Pick<LiveMatcher, 'compiled' | 'generation'>; log: LogSink },
 ): ObservePipeline {
   return createObservePipeline({
     db: deps.db,

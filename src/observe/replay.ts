@@ -1,11 +1,11 @@
 import { statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Config } from '../config/index.js';
 import type { Progress } from '../jobs/run.js';
 import type { LogSink } from '../log.js';
 import type { Kysely } from 'kysely';
-import { loadIndicatorItems, type IndicatorRef } from '../match/live.js';
-import type { MatcherItem } from '../match/matcher.js';
+import { compileIndicators, type CompiledIndicators } from '../match/compiled-indicators.js';
+import { currentIndicators, SNAPSHOT_FILE } from '../match/indicator-snapshot.js';
 import type { Database } from '../store/schema.js';
 import { replayDnstapFile } from './inputs/dnstap-file.js';
 import { runFileInput } from './inputs/file-input.js';
@@ -45,14 +45,18 @@ export async function replay(
   const file = stdin ? '-' : resolve(options.file);
   const input = `replay:${options.format}`;
   const db = deps.db;
-  // One generation: the indicators as they stand when the replay starts, loaded once for both workers.
-  // The workers start (and load their code) while the main thread reads the indicators.
-  const live: { items: MatcherItem<IndicatorRef>[]; generation: number } = { items: [], generation: 0 };
+  // One generation: the indicators as they stand when the replay starts, compiled once for both
+  // workers (or read from the snapshot the last import wrote). The workers start (and load their
+  // code) while the main thread reads them.
+  const live: { compiled: CompiledIndicators; generation: number } = { compiled: compileIndicators([]), generation: 0 };
   const pipeline = pipelineFor(deps.config, { db, live, log: deps.log });
   const progress = deps.progress;
   let resumedFromLine = 0;
   try {
-    live.items = await loadIndicatorItems(db);
+    const indicators = await currentIndicators(db, join(deps.config.data_dir, SNAPSHOT_FILE));
+    if (indicators.problem)
+      deps.log.info({ why: indicators.problem }, 'observe replay: indicators compiled from the store');
+    live.compiled = indicators.compiled;
     live.generation = 1;
     if (options.format === 'dnstap') {
       if (!stdin) progress?.setTotal(statSync(file).size);

@@ -14,6 +14,7 @@ export interface Database {
   subscribers: SubscribersTable;
   intelSources: IntelSourcesTable;
   claims: ClaimsTable;
+  intelRevision: IntelRevisionTable;
   enforceVersions: EnforceVersionsTable;
   enforcePointModes: EnforcePointModesTable;
   alerts: AlertsTable;
@@ -220,6 +221,12 @@ export interface ClaimsTable {
   updatedAt: string;
 }
 export type ClaimRow = Selectable<ClaimsTable>;
+
+/** One row (id 1): bumped after every change to the claims (see src/intel/revision.ts). */
+export interface IntelRevisionTable {
+  id: number;
+  revision: number;
+}
 
 export interface EnforceVersionsTable {
   id: Generated<number>;

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import nodemailer from 'nodemailer';
 import type { AbuseNoticesConfig } from '../../config/abuse-notices-schema.js';
 import { readPasswordFile } from '../intake/password-file.js';
 
@@ -53,6 +52,8 @@ export async function smtpSender(smtp: AbuseNoticesConfig['smtp'], configDir: st
         privateKey: readFileSync(resolve(configDir, smtp.dkim.private_key_file), 'utf8'),
       }
     : undefined;
+  // Loaded when a notice is first sent, not with the CLI (see formats/mail-message.ts).
+  const { default: nodemailer } = await import('nodemailer');
   const transport = nodemailer.createTransport({
     host: smtp.host,
     port: smtp.port,

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { INDICATOR_TYPES, type IndicatorType } from '../../domain/indicator.js';
 import { normaliseAny } from '../../net/normalise.js';
 import type { Database } from '../../store/schema.js';
+import { bumpIntelRevision } from '../revision.js';
 import { compileAllowlists, type AllowChecker } from './check.js';
 import type { AllowEntry } from './entry.js';
 
@@ -67,6 +68,7 @@ export async function suppressByEntry(
       .executeTakeFirst();
     marked += Number(result.numUpdatedRows);
   }
+  if (marked > 0) await bumpIntelRevision(db);
   return marked;
 }
 
@@ -83,6 +85,7 @@ export async function releaseEntry(db: Kysely<Database>, verdict: string, checke
     .where('suppressedBy', '=', verdict)
     .execute();
   let released = 0;
+  let changed = 0;
   for (const row of rows) {
     const now = checker.check({ type: row.type as IndicatorType, value: row.value });
     const because = now && `${now.list} / ${now.entry}`;
@@ -97,7 +100,9 @@ export async function releaseEntry(db: Kysely<Database>, verdict: string, checke
       .where('suppressedBy', '=', verdict)
       .executeTakeFirst();
     if (now?.mode !== 'block') released += Number(result.numUpdatedRows);
+    changed += Number(result.numUpdatedRows);
   }
+  if (changed > 0) await bumpIntelRevision(db);
   return released;
 }
 

@@ -1,23 +1,17 @@
 import type { Observation, ObservationPoint } from '../../domain/observation.js';
+import type { MatchTable } from '../../match/compiled-indicators.js';
 import type { LineFormatName } from '../line-format.js';
 
 // What the main thread and the parse-and-match workers say to each other. Plain data only: every
 // message is structured-cloned (batches' bytes are transferred, not copied).
 
 /**
- * The indicators a worker builds its matcher from, as the main thread loaded them once from the store:
- * one `type\tvalue` line per indicator, the ref being the line's index. One string clones in a few
- * milliseconds, where a million objects would take seconds; and the store is read once, not per worker.
- * What a ref stands for (categories, sources) stays in the main thread, which maps results back.
+ * The indicators a worker matches with, compiled once by the main thread (or read from the snapshot on
+ * disk): flat buffers, cloned in milliseconds or shared outright, with the domain table already built.
+ * A ref is an indicator's index; what it stands for (categories, sources) stays in the main thread,
+ * which maps results back.
  */
-export type IndicatorTable = {
-  generation: number;
-  text: string;
-  /** Per ref, ms after which it no longer matches (its claims all expired). */
-  validUntil: Float64Array<ArrayBufferLike>;
-  /** Per ref, 1 when some effective claim blocks it (mode block), 0 when it is only watched. */
-  blocks: Uint8Array<ArrayBufferLike>;
-};
+export type IndicatorTable = MatchTable & { generation: number };
 
 export type WorkerSettings = {
   windowMs: number;

@@ -7,7 +7,8 @@ import { sqliteStore, type TestStore } from '../../../test/support/stores.js';
 import type { ClaimRecord } from '../../intel/claim-record.js';
 import { ingest } from '../../intel/ingest.js';
 import { DEFAULT_SOURCE_DEFAULTS } from '../../intel/source.js';
-import { loadIndicatorItems, type LiveMatcher } from '../../match/live.js';
+import { compileIndicators } from '../../match/compiled-indicators.js';
+import { loadIndicators, type LiveMatcher } from '../../match/live.js';
 import { listDeadLetters } from '../../store/dead-letters.js';
 import { countsSince, listSightings, loadPosition } from '../../store/sightings.js';
 import { createObservePipeline, type ObservePipeline } from './pipeline.js';
@@ -26,7 +27,7 @@ async function* records(values: [string, ClaimRecord['mode']][]): AsyncIterable<
 describe('observe pipeline', () => {
   let store: TestStore;
   let pipeline: ObservePipeline;
-  let live: Pick<LiveMatcher, 'items' | 'generation'> = { items: [], generation: 0 };
+  let live: Pick<LiveMatcher, 'compiled' | 'generation'> = { compiled: compileIndicators([]), generation: 0 };
   const open = (enforced: boolean, extra: Partial<Parameters<typeof createObservePipeline>[0]> = {}) =>
     createObservePipeline({
       db: store.db,
@@ -60,7 +61,7 @@ describe('observe pipeline', () => {
         ['watched.example', 'monitor'],
       ]),
     );
-    live = { items: await loadIndicatorItems(store.db), generation: 1 };
+    live = { compiled: compileIndicators((await loadIndicators(store.db)).items), generation: 1 };
     pipeline = open(true);
   });
   after(async () => {

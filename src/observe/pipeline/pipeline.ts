@@ -2,15 +2,16 @@ import { availableParallelism } from 'node:os';
 import type { Kysely } from 'kysely';
 import type { Observation, ObservationPoint } from '../../domain/observation.js';
 import type { LogSink } from '../../log.js';
+import { itemAt, type CompiledIndicators } from '../../match/compiled-indicators.js';
 import type { IndicatorRef, LiveMatcher } from '../../match/live.js';
-import type { Match, MatcherItem } from '../../match/matcher.js';
+import type { Match } from '../../match/matcher.js';
 import type { Database } from '../../store/schema.js';
 import type { StoredPosition } from '../../store/sightings.js';
 import { LINE_FORMATS } from '../formats.js';
 import { sightingOf } from '../sighting-of.js';
 import type { LineFormatName } from '../line-format.js';
 import { createInputStats, type InputStats, type InputStatus } from './input-stats.js';
-import type { BatchJob, BatchResult, IndicatorTable, WorkerSettings } from './messages.js';
+import type { BatchJob, BatchResult, WorkerSettings } from './messages.js';
 import { createSightingBuffer, type SightingAttributor, type SightingBuffer } from './sighting-buffer.js';
 import { createWorkerPool } from './worker-pool.js';
 
@@ -66,8 +67,8 @@ export type ObservePipeline = {
 
 export type PipelineOptions = {
   db: Kysely<Database>;
-  /** The indicators (loaded once from the store by the caller); a new generation is sent to the workers. */
-  live: Pick<LiveMatcher, 'items' | 'generation'>;
+  /** The indicators (compiled by the caller); a new generation is sent to the workers. */
+  live: Pick<LiveMatcher, 'compiled' | 'generation'>;
   log: LogSink;
   windowMs: number;
   workers: number;
@@ -109,19 +110,21 @@ export function createObservePipeline(options: PipelineOptions): ObservePipeline
   let sent = 0;
 
   // Results name indicators by their index in the table of the generation they were matched with.
-  const generations = new Map<number, readonly MatcherItem<IndicatorRef>[]>();
+  const generations = new Map<number, CompiledIndicators>();
   const syncIndicators = (): void => {
     const generation = options.live.generation;
     if (generation === sent) return;
-    const items = options.live.items;
-    generations.set(generation, items);
+    const compiled = options.live.compiled;
+    generations.set(generation, compiled);
     for (const g of generations.keys()) if (g <= generation - GENERATIONS_KEPT) generations.delete(g);
-    pool.setIndicators(indicatorTable(generation, items));
+    // What the matches mean stays here: the workers are sent what matching needs.
+    const { refs: _refs, refStarts: _refStarts, ...table } = compiled;
+    pool.setIndicators({ ...table, generation });
     sent = generation;
   };
 
   const apply = (result: BatchResult, meta: Meta, job: BatchJob): void => {
-    const items = generations.get(result.generation);
+    const compiled = generations.get(result.generation);
     const s = stats.of(meta.input, job.kind === 'frames' ? 'dnstap' : meta.format);
     s.units += result.units;
     s.bytes += meta.bytes;
@@ -132,7 +135,7 @@ export function createObservePipeline(options: PipelineOptions): ObservePipeline
       buffer.addCount({ input: meta.input, point, minute: iso(minute), observed, matched, rejected, dropped: 0 });
     }
     for (const d of result.deltas) {
-      const item = items?.[d.ref];
+      const item = compiled && itemAt(compiled, d.ref);
       if (!item) {
         options.log.error({ generation: result.generation }, 'observe: a result refers to indicators no longer held');
         continue;
@@ -255,19 +258,6 @@ export function createObservePipeline(options: PipelineOptions): ObservePipeline
       await pool.close();
     },
   };
-}
-
-function indicatorTable(generation: number, items: readonly MatcherItem<IndicatorRef>[]): IndicatorTable {
-  const parts: string[] = new Array<string>(items.length);
-  const validUntil = new Float64Array(items.length);
-  const blocks = new Uint8Array(items.length);
-  for (let i = 0; i < items.length; i++) {
-    const item = items[i]!;
-    parts[i] = `${item.indicator.type}\t${item.indicator.value}`;
-    validUntil[i] = item.ref.validUntilMs;
-    blocks[i] = item.ref.mode === 'block' ? 1 : 0;
-  }
-  return { generation, text: parts.join('\n'), validUntil, blocks };
 }
 
 /** The frames packed into one buffer, each after its length (u32 big-endian), for the worker. */

@@ -4,8 +4,8 @@
 import { isAscii } from 'node:buffer';
 import { parentPort } from 'node:worker_threads';
 import type { Observation, ObservationPoint } from '../../domain/observation.js';
-import type { IndicatorType } from '../../domain/indicator.js';
-import { buildMatcher, type Match, type Matcher, type MatcherItem } from '../../match/matcher.js';
+import { matcherOf } from '../../match/compiled-indicators.js';
+import { buildMatcher, type Match, type Matcher } from '../../match/matcher.js';
 import { decodeDnstapFrame } from '../dnstap/observation.js';
 import { LINE_FORMATS } from '../formats.js';
 import type { LineContext, LineFormat } from '../line-format.js';
@@ -60,21 +60,12 @@ function handle(message: ToWorker): void {
 
 function build(table: IndicatorTable): void {
   const started = performance.now();
-  const items: MatcherItem<number>[] = [];
-  const text = table.text;
-  for (let pos = 0, ref = 0; pos < text.length; ref++) {
-    let nl = text.indexOf('\n', pos);
-    if (nl < 0) nl = text.length;
-    const tab = text.indexOf('\t', pos);
-    items.push({ indicator: { type: text.slice(pos, tab) as IndicatorType, value: text.slice(tab + 1, nl) }, ref });
-    pos = nl + 1;
-  }
-  matcher = buildMatcher(items);
+  matcher = matcherOf(table);
   validUntil = table.validUntil;
   blocks = table.blocks;
   generation = table.generation;
   const ms = performance.now() - started;
-  port!.postMessage({ type: 'built', generation, indicators: items.length, ms } satisfies FromWorker);
+  port!.postMessage({ type: 'built', generation, indicators: table.count, ms } satisfies FromWorker);
 }
 
 /** Sums for one batch: deltas keyed by ref, client, point and window; counts by point and minute. */

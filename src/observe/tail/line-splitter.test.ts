@@ -121,3 +121,133 @@ test('limits must be positive', () => {
   assert.throws(() => new LineSplitter(0, 10), RangeError);
   assert.throws(() => new LineSplitter(10, -1), RangeError);
 });
+
+/** A seeded generator (mulberry32), so that a failing case can be run again. */
+function random(seed: number): (below: number) => number {
+  let state = seed >>> 0;
+  return (below) => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 2 ** 32) * below);
+  };
+}
+
+type Expected = Omit<LinePiece, 'data'> & { data: string };
+
+/** A call made on the splitter: push() of the input up to `end`, or flush(). finish() comes after them all. */
+type Call = { push: true; end: number } | { push: false };
+
+/**
+ * What each call must hand out, worked out line by line from the definition, with no chunks or subarrays: a line
+ * is dealt with by the push() that brings its '\n', and a final line without one by finish().
+ */
+function reference(input: Buffer, maxBatch: number, maxLine: number, calls: Call[]): Expected[][] {
+  const text = input.toString('latin1');
+  let batch = '';
+  let lines = 0;
+  let out: Expected[] = [];
+  const flush = () => {
+    if (lines > 0) out.push({ data: batch, lines, bytes: batch.length, overLong: false, unterminated: false });
+    batch = '';
+    lines = 0;
+  };
+  const alone = (content: string, bytes: number, unterminated: boolean) => {
+    flush();
+    const overLong = content.length > maxLine;
+    out.push({ data: `${content.slice(0, maxLine)}\n`, lines: 1, bytes, overLong, unterminated });
+  };
+  const results: Expected[][] = [];
+  let start = 0;
+  for (const call of calls) {
+    out = [];
+    if (!call.push) flush();
+    while (call.push) {
+      const newline = text.indexOf('\n', start);
+      if (newline === -1 || newline >= call.end) break;
+      const end = newline + 1;
+      if (newline - start > maxLine) {
+        alone(text.slice(start, newline), end - start, false);
+      } else {
+        if (lines > 0 && batch.length + (end - start) > maxBatch) flush();
+        batch += text.slice(start, end);
+        lines += 1;
+        if (batch.length >= maxBatch) flush();
+      }
+      start = end;
+    }
+    results.push(out);
+  }
+  out = [];
+  flush();
+  if (start < text.length) alone(text.slice(start), text.length - start, true);
+  results.push(out);
+  return results;
+}
+
+/** Lines of every kind around the limits: empty, short, exactly maxLineBytes, over it, CR LF, no final '\n'. */
+function randomInput(next: (below: number) => number, maxLine: number): Buffer {
+  const parts: string[] = [];
+  const count = next(40);
+  for (let i = 0; i < count; i++) {
+    const lengths = [0, maxLine, maxLine + 1, maxLine + 2 + next(3 * maxLine), 1 + next(maxLine), 1 + next(maxLine)];
+    const length = lengths[next(lengths.length)]!;
+    let line = '';
+    // Bytes above 0x7f too: the splitter works on bytes, not characters.
+    for (let j = 0; j < length; j++) line += String.fromCharCode(next(4) === 0 ? 0xe9 : 0x61 + next(26));
+    parts.push(line, next(3) === 0 ? '\r\n' : '\n');
+  }
+  if (count > 0 && next(3) === 0) parts.pop();
+  return Buffer.from(parts.join(''), 'latin1');
+}
+
+test('random lines in random chunks come out as the line-by-line reference says, from the same calls', () => {
+  const limits = [
+    [1, 1],
+    [3, 5],
+    [16, 8],
+    [40, 100],
+    [64, 16],
+    [1000, 10],
+  ] as const;
+  for (let seed = 1; seed <= 300; seed++) {
+    const next = random(seed);
+    for (const [maxBatch, maxLine] of limits) {
+      const input = randomInput(next, maxLine);
+      // Chunk sizes from one byte to more than the whole input, fresh copies or subarrays of one buffer.
+      const largest = [1, 4, maxLine + 2, input.length + 2][next(4)]!;
+      const copy = next(2) === 0;
+      const flushes = next(3) === 0;
+      const splitter = new LineSplitter(maxBatch, maxLine);
+      const calls: Call[] = [];
+      const results: LinePiece[][] = [];
+      let handedOver = 0;
+      const take = (pieces: LinePiece[]) => {
+        results.push(pieces);
+        handedOver += pieces.reduce((n, p) => n + p.bytes, 0);
+      };
+      const where = `seed ${seed}, limits ${maxBatch}/${maxLine}, chunks up to ${largest}, flushes ${flushes}`;
+      for (let at = 0; at < input.length;) {
+        const end = Math.min(input.length, at + 1 + next(largest));
+        const chunk = input.subarray(at, end);
+        take(splitter.push(copy ? Buffer.from(chunk) : chunk));
+        calls.push({ push: true, end });
+        if (flushes && next(2) === 0) {
+          take(splitter.flush());
+          calls.push({ push: false });
+        }
+        at = end;
+        assert.equal(splitter.heldBytes, at - handedOver, `${where}: heldBytes`);
+      }
+      take(splitter.finish());
+      assert.equal(splitter.heldBytes, 0);
+      assert.equal(handedOver, input.length, `${where}: every input byte accounted for`);
+      assert.deepEqual(
+        results.map((pieces) => pieces.map((p) => ({ ...p, data: p.data.toString('latin1') }))),
+        reference(input, maxBatch, maxLine, calls),
+        where,
+      );
+    }
+  }
+});

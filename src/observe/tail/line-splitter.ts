@@ -20,7 +20,8 @@ export type LinePiece = {
 };
 
 export class LineSplitter {
-  // Complete lines waiting for the batch to fill: subarrays of the input, merged when adjacent.
+  // Complete lines waiting for the batch to fill: subarrays of the input, one per run of lines within a chunk,
+  // made only when the run ends, so that a line costs no Buffer object of its own.
   private batchParts: Buffer[] = [];
   private batchBytes = 0;
   private batchLines = 0;
@@ -49,25 +50,54 @@ export class LineSplitter {
   push(chunk: Buffer): LinePiece[] {
     const out: LinePiece[] = [];
     let pos = 0;
-    while (pos < chunk.length) {
-      const newline = chunk.indexOf(NEWLINE, pos);
+    if (this.partialTotal > 0) {
+      const newline = chunk.indexOf(NEWLINE);
       if (newline === -1) {
-        this.addPartial(chunk.subarray(pos));
-        break;
+        this.addPartial(chunk);
+        return out;
       }
-      const end = newline + 1;
-      if (this.partialTotal + (newline - pos) > this.maxLineBytes) {
-        this.addPartial(chunk.subarray(pos, newline));
+      pos = newline + 1;
+      if (this.partialTotal + newline > this.maxLineBytes) {
+        this.addPartial(chunk.subarray(0, newline));
         this.flushInto(out);
         out.push(this.takePartial(1, false));
       } else {
-        const segment = chunk.subarray(pos, end);
-        const line = this.partialTotal === 0 ? segment : Buffer.concat([...this.partialParts, segment]);
+        const line = Buffer.concat([...this.partialParts, chunk.subarray(0, pos)]);
         this.clearPartial();
         this.addLine(line, out);
       }
+    }
+    // The lines from runStart to pos are counted in batchBytes and batchLines but not yet in batchParts, so that
+    // a line costs only its indexOf and some arithmetic: the run becomes a subarray only when it has to end.
+    let runStart = pos;
+    for (;;) {
+      const newline = chunk.indexOf(NEWLINE, pos);
+      if (newline === -1) break;
+      const end = newline + 1;
+      if (newline - pos > this.maxLineBytes) {
+        this.endRun(chunk, runStart, pos);
+        this.flushInto(out);
+        this.addPartial(chunk.subarray(pos, newline));
+        out.push(this.takePartial(1, false));
+        runStart = end;
+      } else {
+        if (this.batchLines > 0 && this.batchBytes + (end - pos) > this.maxBatchBytes) {
+          this.endRun(chunk, runStart, pos);
+          this.flushInto(out);
+          runStart = pos;
+        }
+        this.batchBytes += end - pos;
+        this.batchLines += 1;
+        if (this.batchBytes >= this.maxBatchBytes) {
+          this.endRun(chunk, runStart, end);
+          this.flushInto(out);
+          runStart = end;
+        }
+      }
       pos = end;
     }
+    this.endRun(chunk, runStart, pos);
+    if (pos < chunk.length) this.addPartial(chunk.subarray(pos));
     return out;
   }
 
@@ -93,22 +123,18 @@ export class LineSplitter {
     this.clearPartial();
   }
 
+  /** A line that is not part of a run in the chunk (completed from a partial line, so copied). */
   private addLine(line: Buffer, out: LinePiece[]): void {
     if (this.batchLines > 0 && this.batchBytes + line.length > this.maxBatchBytes) this.flushInto(out);
-    const last = this.batchParts[this.batchParts.length - 1];
-    if (last && last.buffer === line.buffer && last.byteOffset + last.length === line.byteOffset) {
-      // Lines next to each other in one input chunk stay one subarray: no copying until the batch is handed out.
-      this.batchParts[this.batchParts.length - 1] = Buffer.from(
-        last.buffer,
-        last.byteOffset,
-        last.length + line.length,
-      );
-    } else {
-      this.batchParts.push(line);
-    }
+    this.batchParts.push(line);
     this.batchBytes += line.length;
     this.batchLines += 1;
     if (this.batchBytes >= this.maxBatchBytes) this.flushInto(out);
+  }
+
+  /** Makes the lines chunk[start, end), already counted, part of the batch. */
+  private endRun(chunk: Buffer, start: number, end: number): void {
+    if (end > start) this.batchParts.push(chunk.subarray(start, end));
   }
 
   private flushInto(out: LinePiece[]): void {

@@ -11,6 +11,7 @@ import { abuseNotices } from './0009-abuse-notices.js';
 import { abuseRestrictions } from './0010-abuse-restrictions.js';
 import { dashboard } from './0011-dashboard.js';
 import { enforceModes } from './0012-enforce-modes.js';
+import { intelRevision } from './0013-intel-revision.js';
 
 /** Every migration, in order. Append; never edit one that has shipped. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -26,4 +27,5 @@ export const MIGRATIONS: readonly Migration[] = [
   abuseRestrictions,
   dashboard,
   enforceModes,
+  intelRevision,
 ];

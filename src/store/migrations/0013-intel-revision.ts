@@ -1,0 +1,19 @@
+import type { Migration } from './dialect.js';
+
+// A number that goes up whenever the claims change (ingest, retire, expiry clean-up, allowlist
+// re-application). The compiled indicators written to disk carry the revision they were built at, so
+// a start that finds the same revision reads them instead of rebuilding a million-name matcher.
+export const intelRevision: Migration = {
+  name: '0013-intel-revision',
+  async up({ db }) {
+    await db.schema
+      .createTable('intel_revision')
+      .addColumn('id', 'integer', (c) => c.primaryKey())
+      .addColumn('revision', 'bigint', (c) => c.notNull())
+      .execute();
+    await db
+      .insertInto('intel_revision' as never)
+      .values({ id: 1, revision: 0 } as never)
+      .execute();
+  },
+};
