@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
-import { leaseReadCache, lookupMany, type LeaseReadCache } from '../attribute/lookup-many.js';
-import type { Attribution, LookupOptions, LookupQuery } from '../attribute/lookup.js';
+import { leaseReadCache, lookupManyKeys, type LeaseReadCache } from '../attribute/lookup-many.js';
+import type { LookupOptions, LookupQuery } from '../attribute/lookup.js';
 import type { UnassignedReason } from '../domain/abuse-case.js';
 import type { AuditContext } from '../domain/actor.js';
 import { prefixMembership } from '../net/prefix-list.js';
@@ -86,7 +86,7 @@ export async function decideBatch(
       });
     }
   }
-  const found = await lookupMany(db, queries, run.options, undefined, run.leaseReads);
+  const found = await lookupManyKeys(db, queries, run.options, undefined, run.leaseReads);
   asked.forEach((at, i) => (answers[at] = answerOf(found[i]!)));
 
   const { subscriberOf } = run;
@@ -131,12 +131,11 @@ function ownPrefixTest(prefixes: readonly string[]): (address: string) => boolea
   };
 }
 
-/** The subscriber key a look-up names, or why there is none to act on. */
-function answerOf(found: Attribution[]): Answer {
-  const keyed = found.filter((a) => a.subscriberKey !== undefined);
-  if (keyed.length === 0) return { reason: 'no-lease' };
-  const distinct = new Set(keyed.map((a) => `${a.keyKind ?? 'user'}\0${a.subscriberKey}`));
-  if (distinct.size > 1) return { reason: 'ambiguous' };
-  const only = keyed[0]!;
-  return { key: { kind: only.keyKind ?? 'user', value: only.subscriberKey! } };
+/** The subscriber key a look-up names (its candidates' distinct keys, lookupManyKeys), or why there is none to act on. */
+function answerOf(keys: string[]): Answer {
+  if (keys.length === 0) return { reason: 'no-lease' };
+  if (keys.length > 1) return { reason: 'ambiguous' };
+  const only = keys[0]!;
+  const cut = only.indexOf('\0');
+  return { key: { kind: only.slice(0, cut), value: only.slice(cut + 1) } };
 }

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { storeKinds, type TestStore } from '../../test/support/stores.js';
 import type { LeaseEvent } from '../domain/lease.js';
 import { applyLeaseRecords } from './apply-leases.js';
-import { leaseReadCache, lookupMany, type LookupManyStats } from './lookup-many.js';
+import { keysOf, leaseReadCache, lookupMany, lookupManyKeys, type LookupManyStats } from './lookup-many.js';
 import { lookupAddress, type Attribution, type LookupOptions, type LookupQuery } from './lookup.js';
 
 // lookupMany must answer exactly as lookupAddress does, candidate for candidate, on a history with every
@@ -177,6 +177,27 @@ for (const kind of await storeKinds()) {
         assert.deepEqual(canonical(batched[i]!), canonical(one[i]!), `query ${i}: ${JSON.stringify(q)}`);
       assert.equal(stats.fallbacks, 0);
       assert.equal(stats.rounds, 2, 'the addresses asked about, then the inside addresses of their blocks');
+      // The keys alone (what an abuse report's rows are decided by) are the keys of those candidates, also
+      // in time-ordered batches sharing one read cache, as a report's intake reads them.
+      const keyed = await lookupManyKeys(store.db, asked, OPTIONS);
+      for (const [i, q] of asked.entries())
+        assert.deepEqual(keyed[i]!.sort(), keysOf(one[i]!).sort(), `keys of query ${i}: ${JSON.stringify(q)}`);
+      const keyCache = leaseReadCache();
+      const inTime = [...asked.keys()].sort((a, b) => asked[a]!.atMs - asked[b]!.atMs);
+      for (let from = 0; from < inTime.length; from += 97) {
+        const ids = inTime.slice(from, from + 97);
+        const part = await lookupManyKeys(
+          store.db,
+          ids.map((i) => asked[i]!),
+          OPTIONS,
+          undefined,
+          keyCache,
+        );
+        for (const [j, keys] of part.entries()) assert.deepEqual(keys.sort(), keysOf(one[ids[j]!]!).sort());
+      }
+      assert.ok(
+        keyed.some((k) => k.length > 1) && keyed.some((k) => k.length === 1) && keyed.some((k) => k.length === 0),
+      );
       // Something that is not an address is held by nobody (where lookupAddress on PostgreSQL would throw).
       assert.deepEqual(await lookupMany(store.db, [{ address: 'not-an-address', atMs: T0 }, asked[0]!], OPTIONS), [
         [],

@@ -4,6 +4,7 @@ import type { Database } from '../store/schema.js';
 import { parsePrefix } from './address-key.js';
 import {
   DEFAULT_SKEW_MS,
+  keysFrom,
   lookupAddress,
   lookupFrom,
   type Attribution,
@@ -52,14 +53,57 @@ export function leaseReadCache(): LeaseReadCache {
  * lookupAddress for each query, in order; `stats` (if given) says what it took. With `cache`, rows read by
  * earlier calls are used again and each address is read ahead of the times asked.
  */
-export async function lookupMany(
+export function lookupMany(
   db: Kysely<Database>,
   queries: readonly LookupQuery[],
   options: LookupOptions = {},
   stats?: LookupManyStats,
   cache?: LeaseReadCache,
 ): Promise<Attribution[][]> {
-  const answers: Attribution[][] = new Array(queries.length);
+  return lookupManyBy(lookupFrom, (q) => lookupAddress(db, q, options), db, queries, options, stats, cache);
+}
+
+/**
+ * The subscriber keys each query's candidates name (keysFrom), read as lookupMany reads: for a report of
+ * a million rows, which needs the keys and not the links and evidence lookupMany builds for each.
+ */
+export function lookupManyKeys(
+  db: Kysely<Database>,
+  queries: readonly LookupQuery[],
+  options: LookupOptions = {},
+  stats?: LookupManyStats,
+  cache?: LeaseReadCache,
+): Promise<string[][]> {
+  const fallback = async (q: LookupQuery) => keysOf(await lookupAddress(db, q, options));
+  return lookupManyBy(keysFrom, fallback, db, queries, options, stats, cache);
+}
+
+/** The distinct keys of lookupAddress's candidates, as keysFrom names them. */
+export function keysOf(found: readonly Attribution[]): string[] {
+  const keys: string[] = [];
+  for (const a of found) {
+    if (a.subscriberKey === undefined) continue;
+    const key = `${a.keyKind ?? 'user'}\0${a.subscriberKey}`;
+    if (!keys.includes(key)) keys.push(key);
+  }
+  return keys;
+}
+
+/** The reading both share: `judge` answers one query over the rows read, `fallback` from the store. */
+async function lookupManyBy<R>(
+  judge: (
+    source: (q: CandidateQuery) => LeaseCandidate[],
+    query: LookupQuery,
+    options: LookupOptions,
+  ) => R | Promise<R>,
+  fallback: (query: LookupQuery) => Promise<R>,
+  db: Kysely<Database>,
+  queries: readonly LookupQuery[],
+  options: LookupOptions,
+  stats: LookupManyStats | undefined,
+  cache: LeaseReadCache | undefined,
+): Promise<R[]> {
+  const answers: R[] = new Array(queries.length);
   if (cache) forgetLargest(cache);
   const read = cache?.read ?? new Map<string, Read>();
   const readAheadMs = cache ? READ_AHEAD_MS : 0;
@@ -72,7 +116,7 @@ export async function lookupMany(
   for (let round = 1; todo.length > 0; round++) {
     if (round > MAX_ROUNDS) {
       // Not reached with chains of at most four links; if it ever is, the answer is still lookupAddress's.
-      for (const i of todo) answers[i] = await lookupAddress(db, queries[i]!, options);
+      for (const i of todo) answers[i] = await fallback(queries[i]!);
       if (stats) stats.fallbacks += todo.length;
       break;
     }
@@ -90,7 +134,9 @@ export async function lookupMany(
         want(wanted, q.address, q.fromMs, q.toMs);
         return [];
       };
-      const found = await lookupFrom(source, queries[i]!, options);
+      const judged = judge(source, queries[i]!, options);
+      // lookupFrom is async; keysFrom is not, and a million rows should not cost a million awaits.
+      const found = judged instanceof Promise ? await judged : judged;
       if (missing) next.push(i);
       else answers[i] = found;
     }

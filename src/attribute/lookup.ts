@@ -177,30 +177,15 @@ function judge(
   nowMs: number,
   staleIntervals: number,
 ): { link: AttributionLink; confidence: number; notes: AttributionNote[] } | undefined {
-  let endMs: number | undefined;
-  let estimated = false;
+  const covered = coverage(row, atMs, skew, nowMs, staleIntervals);
+  if (!covered) return undefined;
+  const { endMs, estimated } = covered;
   const notes: AttributionNote[] = [];
   let confidence = 100;
-  if (row.open) {
-    const own = ownEnd(row, staleIntervals);
-    // An open session whose expiry passed, or that has been silent past staleness, ended on its own
-    // even if housekeeping has not closed it yet.
-    if (own && nowMs > own.dueMs) {
-      endMs = own.endMs;
-      estimated = own.estimated;
-    } else if (own && !own.estimated && own.endMs < atMs - skew) {
-      endMs = own.endMs;
-    }
-    if (row.interimS && atMs - row.lastSeenMs > 2 * row.interimS * 1000 && endMs === undefined) {
-      notes.push('silent');
-      confidence -= 10;
-    }
-  } else {
-    endMs = row.endMs;
-    estimated = row.endEstimated;
+  if (row.open && row.interimS && atMs - row.lastSeenMs > 2 * row.interimS * 1000 && endMs === undefined) {
+    notes.push('silent');
+    confidence -= 10;
   }
-  if (endMs !== undefined && endMs < atMs - skew) return undefined;
-  if (row.startMs > atMs + skew) return undefined;
   const exact =
     row.startMs <= atMs && (endMs === undefined || atMs < endMs || (endMs === row.startMs && atMs === endMs));
   if (!exact) {
@@ -230,6 +215,68 @@ function judge(
     confidence,
     notes,
   };
+}
+
+/** Whether a stored interval covers `atMs ± skew`, and where it ends (undefined: open and live); undefined if it does not. */
+function coverage(
+  row: LeaseCandidate,
+  atMs: number,
+  skew: number,
+  nowMs: number,
+  staleIntervals: number,
+): { endMs: number | undefined; estimated: boolean } | undefined {
+  let endMs: number | undefined;
+  let estimated = false;
+  if (row.open) {
+    const own = ownEnd(row, staleIntervals);
+    // An open session whose expiry passed, or that has been silent past staleness, ended on its own
+    // even if housekeeping has not closed it yet.
+    if (own && nowMs > own.dueMs) {
+      endMs = own.endMs;
+      estimated = own.estimated;
+    } else if (own && !own.estimated && own.endMs < atMs - skew) {
+      endMs = own.endMs;
+    }
+  } else {
+    endMs = row.endMs;
+    estimated = row.endEstimated;
+  }
+  if (endMs !== undefined && endMs < atMs - skew) return undefined;
+  if (row.startMs > atMs + skew) return undefined;
+  return { endMs, estimated };
+}
+
+/**
+ * The subscriber keys lookupFrom's candidates name (`keyKind\0key`, each once, keyKind `user` when the
+ * lease says none), without building their links and evidence: what an abuse report's million rows need,
+ * since a row is acted on by its key alone. The same intervals count as for lookupFrom (coverage), and the
+ * same chain is followed; lookup-many.test.ts checks the two agree.
+ */
+export function keysFrom(
+  source: (query: CandidateQuery) => LeaseCandidate[],
+  query: LookupQuery,
+  options: LookupOptions = {},
+): string[] {
+  const keys: string[] = [];
+  const nowMs = options.nowMs ?? Date.now();
+  const staleIntervals = options.staleIntervals ?? DEFAULT_STALE_INTERVALS;
+  const skew = query.skewMs ?? DEFAULT_SKEW_MS;
+  const atMs = query.atMs;
+  const walk = (address: string, port: number | undefined, depth: number, prefetched?: LeaseCandidate[]) => {
+    const rows = prefetched ?? source({ address, port, fromMs: atMs - skew, toMs: atMs + skew });
+    for (const row of rows) {
+      if (!coverage(row, atMs, skew, nowMs, staleIntervals)) continue;
+      if (row.inside === undefined) {
+        if (row.subscriberKey === undefined) continue;
+        const key = `${row.keyKind ?? 'user'}\0${row.subscriberKey}`;
+        if (!keys.includes(key)) keys.push(key);
+      } else if (depth + 1 < MAX_CHAIN) walk(row.inside, undefined, depth + 1, row.inner);
+    }
+    for (const m of options.deterministicNat?.(address, port, atMs) ?? [])
+      if (depth + 1 < MAX_CHAIN) walk(m.inside, undefined, depth + 1);
+  };
+  walk(query.address, query.port, 0);
+  return keys;
 }
 
 /** ISO 8601 of a time, remembered: a batch judges the same few intervals for thousands of events. */
