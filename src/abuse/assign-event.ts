@@ -6,6 +6,7 @@ import { nowIso } from '../domain/time.js';
 import { UserFacingError } from '../domain/user-facing-error.js';
 import type { Database } from '../store/schema.js';
 import { subscriberExists } from '../store/subscribers.js';
+import { addCaseAddresses } from './case-addresses.js';
 
 // Giving an unassigned event to a subscriber by hand: the desk knows who it was (a business line with a
 // fixed address the lease data lacks, a subscriber who called in) when attribution could not tell. The
@@ -91,6 +92,7 @@ export async function assignEvent(
       .set({ state: 'attributed', subscriberId, caseId, unassignedReason: null })
       .where('id', '=', eventId)
       .execute();
+    await addCaseAddresses(trx, [{ caseId, address: event.sourceAddress }]);
     await appendAudit(trx, audit, {
       action: 'abuse.event.assign',
       target: `abuse-event:${eventId}`,

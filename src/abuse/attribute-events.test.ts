@@ -4,6 +4,7 @@
 // same counts and times, and the same events in each case.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { sourcesMatching } from '../../test/support/source-files.js';
 import { storeKinds, type TestStore } from '../../test/support/stores.js';
 import { applyLeaseRecords } from '../attribute/apply-leases.js';
 import type { AbuseEvent } from '../domain/abuse-event.js';
@@ -12,7 +13,9 @@ import type { NewAbuseEvent } from '../store/schema.js';
 import { addTo, attributeNewEvents, decideRows, emptySummary, writeDecided } from './attribute-events.js';
 import { startAttributionRun, type EventAttributionOptions } from './attribution-decisions.js';
 import { eventWriter } from './event-writer.js';
+import { assignEvent } from './assign-event.js';
 import { insertEvents } from './insert-events.js';
+import { listEventPage } from './queries.js';
 import { eventRow } from './receive-report.js';
 import { leaseSession } from '../../test/support/lease-session.js';
 
@@ -90,17 +93,49 @@ async function prepared(open: () => Promise<TestStore>): Promise<{ store: TestSt
   return { store, rows: events().map((e, i) => eventRow(e, Number(report.id), i, iso(T))) };
 }
 
-/** Each event's outcome by seq, and the cases as (subscriber, class, times, count, the seqs in it). */
+/**
+ * Each event's outcome by seq, and the cases as (subscriber, class, times, count, the seqs in it). Also checks
+ * that each case lists exactly the addresses of its events (case-addresses.ts), which finding events by
+ * address relies on.
+ */
 async function outcome(store: TestStore) {
   const rows = await store.db.selectFrom('abuseEvents').selectAll().orderBy('seq').execute();
   const cases = await store.db.selectFrom('abuseCases').selectAll().execute();
   const seqsOf = (id: number) => rows.filter((r) => r.caseId === id).map((r) => r.seq);
+  await assertCaseAddresses(store);
   return {
     events: rows.map((r) => [r.seq, r.state, r.unassignedReason, r.subscriberId, r.subscriberKey, r.caseId !== null]),
     cases: cases
       .map((c) => [c.subscriberId, c.type, c.state, c.firstEventAt, c.lastEventAt, c.eventCount, seqsOf(Number(c.id))])
       .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
   };
+}
+
+async function assertCaseAddresses(store: TestStore): Promise<void> {
+  const rows = await store.db.selectFrom('abuseEvents').select(['caseId', 'sourceAddress']).execute();
+  const listed = await store.db.selectFrom('abuseCaseAddresses').selectAll().execute();
+  const pairs = (list: { caseId: number | null; address: string | null }[]) =>
+    [...new Set(list.filter((p) => p.caseId !== null && p.address).map((p) => `${p.caseId} ${p.address}`))].sort();
+  assert.deepEqual(
+    pairs(listed.map((l) => ({ caseId: Number(l.caseId), address: l.address }))),
+    pairs(rows.map((r) => ({ caseId: r.caseId === null ? null : Number(r.caseId), address: r.sourceAddress }))),
+    'each case lists the addresses of its events, and no other',
+  );
+  // And an address's events are found, whether in a case or not, newest first, page by page.
+  for (const address of new Set(rows.map((r) => r.sourceAddress).filter((a) => a !== null))) {
+    const want = (await store.db.selectFrom('abuseEvents').select('id').where('sourceAddress', '=', address).execute())
+      .map((r) => Number(r.id))
+      .sort((a, b) => b - a);
+    const got: number[] = [];
+    let before: number | undefined;
+    for (;;) {
+      const page = await listEventPage(store.db, { address }, { limit: 4, ...(before !== undefined && { before }) });
+      got.push(...page.items.map((e) => e.id));
+      if (page.next === null) break;
+      before = page.next;
+    }
+    assert.deepEqual(got, want, `events of ${address}`);
+  }
 }
 
 for (const kind of await storeKinds()) {
@@ -155,6 +190,23 @@ for (const kind of await storeKinds()) {
         assert.ok(
           expected.cases.some((c) => (c[6] as number[]).some((s) => s >= half) && (c[6] as number[])[0]! < half),
         );
+
+        // An unassigned event given to a subscriber by hand joins a case: still found by its address.
+        const carol = await inline.store.db
+          .selectFrom('abuseEvents')
+          .select('id')
+          .where('sourceAddress', '=', '100.64.0.9')
+          .where('state', '=', 'unassigned')
+          .executeTakeFirstOrThrow();
+        await assignEvent(
+          inline.store.db,
+          OPTIONS.audit,
+          Number(carol.id),
+          'C-1',
+          'carol is C-1 now',
+          OPTIONS.windowDays,
+        );
+        await assertCaseAddresses(inline.store);
       } finally {
         await backlog.store.dispose();
         await inline.store.dispose();
@@ -213,3 +265,18 @@ for (const kind of await storeKinds()) {
     });
   });
 }
+
+test('only the paths tested above put events in cases (each records the case addresses)', () => {
+  const setsCase = [
+    /update abuse_events[^`]*\bcase_id\s*=/,
+    /updateTable\(\s*'abuseEvents'\s*\)(?:(?!;)[\s\S])*\bcaseId\b/,
+    // A row given its case before it is inserted.
+    /\.caseId\s*=[^=]/,
+  ];
+  const allowed = ['src/abuse/assign-event.ts', 'src/abuse/attribute-events.ts', 'src/abuse/attribution-batch.ts'];
+  assert.deepEqual(
+    sourcesMatching(setsCase).sort(),
+    allowed,
+    'a new way into a case must call addCaseAddresses (src/abuse/case-addresses.ts) and be tested here',
+  );
+});

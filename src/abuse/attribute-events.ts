@@ -18,6 +18,7 @@ import {
   type Decision,
   type EventAttributionOptions,
 } from './attribution-decisions.js';
+import { addCaseAddresses } from './case-addresses.js';
 import { insertEventsIn } from './insert-events.js';
 
 // Events are given to the subscriber who held their address when they happened and grouped into cases, or
@@ -103,6 +104,11 @@ export async function attributeNewEvents(
         lookups,
       });
       await writeEventStates(db, trx, cases, attributed, unassigned);
+      const addressOf = new Map(events.map((e) => [Number(e.id), e.sourceAddress]));
+      await addCaseAddresses(
+        trx,
+        attributed.map((a, i) => ({ caseId: cases.caseOf[i]!.id!, address: addressOf.get(a.id) })),
+      );
       return added;
     });
     addTo(summary, written);
@@ -158,6 +164,10 @@ export async function writeDecided(
       row.caseId = cases.caseOf[i]!.id!;
     }
     await insertEventsIn(db, trx, batch.rows);
+    await addCaseAddresses(
+      trx,
+      batch.attributed.map((a, i) => ({ caseId: cases.caseOf[i]!.id!, address: batch.rows[a.id]!.sourceAddress })),
+    );
     return summary;
   });
 }

@@ -143,7 +143,6 @@ export async function listEventPage(
   if (filter.state) q = q.where('state', '=', filter.state);
   if (filter.type) q = q.where('type', '=', filter.type);
   if (filter.subscriberId) q = q.where('subscriberId', '=', filter.subscriberId);
-  if (filter.address) q = q.where('sourceAddress', '=', filter.address);
   if (filter.reason) q = q.where('unassignedReason', '=', filter.reason);
   if (filter.reportId !== undefined) q = q.where('reportId', '=', filter.reportId);
   if (filter.caseId !== undefined) q = q.where('caseId', '=', filter.caseId);
@@ -151,7 +150,22 @@ export async function listEventPage(
   if (filter.from) q = q.where('occurredAt', '>=', filter.from);
   if (filter.to) q = q.where('occurredAt', '<', filter.to);
   if (page.before !== undefined) q = q.where('id', '<', page.before);
-  const rows = await q.orderBy('id', 'desc').limit(page.limit).execute();
+  const newestFirst = (query: typeof q) => query.orderBy('id', 'desc').limit(page.limit).execute();
+  let rows: AbuseEventRow[];
+  if (filter.address) {
+    // No index holds every event's address (migration 0014): an address's events are those in the cases
+    // that list it, and those in no case, which a partial index holds. Each part newest first, then merged.
+    const address = filter.address;
+    const [inCases, caseless] = await Promise.all([
+      newestFirst(
+        q
+          .where('sourceAddress', '=', address)
+          .where('caseId', 'in', db.selectFrom('abuseCaseAddresses').select('caseId').where('address', '=', address)),
+      ),
+      newestFirst(q.where('caseId', 'is', null).where('sourceAddress', '=', address)),
+    ]);
+    rows = [...inCases, ...caseless].sort((a, b) => Number(b.id) - Number(a.id)).slice(0, page.limit);
+  } else rows = await newestFirst(q);
   return { items: rows.map(eventView), next: nextOf(rows, page.limit) };
 }
 

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { sourcesMatching } from '../../test/support/source-files.js';
 import { sqliteStore, type TestStore } from '../../test/support/stores.js';
 import { suppressByEntry } from '../intel/allowlist/reapply.js';
 import { ingest } from '../intel/ingest.js';
@@ -89,21 +90,11 @@ test('a damaged snapshot is reported and replaced, never used', async () => {
 });
 
 test('only claims-store.ts and allowlist/reapply.ts write claims (each write there moves the revision)', () => {
-  const root = join(import.meta.dirname, '..');
-  const allowed = new Set(['intel/claims-store.ts', 'intel/allowlist/reapply.ts']);
-  const writes =
-    /(insertInto|updateTable|deleteFrom)\(\s*'claims'\s*\)|\b(insert\s+into|update|delete\s+from)\s+claims\b/i;
-  const offenders: string[] = [];
-  const walk = (d: string) => {
-    for (const entry of readdirSync(d, { withFileTypes: true })) {
-      const path = join(d, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else if (/\.tsx?$/.test(entry.name) && !/\.test\.tsx?$/.test(entry.name) && !path.includes('migrations')) {
-        const name = relative(root, path);
-        if (!allowed.has(name) && writes.test(readFileSync(path, 'utf8'))) offenders.push(name);
-      }
-    }
-  };
-  walk(root);
+  const allowed = new Set(['src/intel/claims-store.ts', 'src/intel/allowlist/reapply.ts']);
+  const writes = [
+    /(insertInto|updateTable|deleteFrom)\(\s*'claims'\s*\)/,
+    /\b(insert\s+into|update|delete\s+from)\s+claims\b/i,
+  ];
+  const offenders = sourcesMatching(writes).filter((file) => !allowed.has(file) && !file.includes('/migrations/'));
   assert.deepEqual(offenders, [], 'a new writer of claims must move the revision (src/intel/revision.ts)');
 });

@@ -32,6 +32,7 @@ export interface Database {
   csvMappings: CsvMappingsTable;
   shadowserverFetched: ShadowserverFetchedTable;
   abuseCases: AbuseCasesTable;
+  abuseCaseAddresses: AbuseCaseAddressesTable;
   abuseCaseHistory: AbuseCaseHistoryTable;
   abuseCaseNotes: AbuseCaseNotesTable;
   notices: NoticesTable;
@@ -428,6 +429,12 @@ export interface AbuseCasesTable {
   eventCount: number;
 }
 export type AbuseCaseRow = Selectable<AbuseCasesTable>;
+
+/** The distinct source addresses of a case's events (src/abuse/case-addresses.ts). */
+export interface AbuseCaseAddressesTable {
+  caseId: number;
+  address: string;
+}
 
 export interface AbuseCaseHistoryTable {
   id: Generated<number>;

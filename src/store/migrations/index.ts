@@ -12,6 +12,7 @@ import { abuseRestrictions } from './0010-abuse-restrictions.js';
 import { dashboard } from './0011-dashboard.js';
 import { enforceModes } from './0012-enforce-modes.js';
 import { intelRevision } from './0013-intel-revision.js';
+import { abuseCaseAddresses } from './0014-abuse-case-addresses.js';
 
 /** Every migration, in order. Append; never edit one that has shipped. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -28,4 +29,5 @@ export const MIGRATIONS: readonly Migration[] = [
   dashboard,
   enforceModes,
   intelRevision,
+  abuseCaseAddresses,
 ];
