@@ -6,9 +6,10 @@ import type { Database } from '../store/schema.js';
 // any later change leaves the label behind (see match/indicator-snapshot.ts). Only claims-store.ts and
 // allowlist/reapply.ts write claims; revision.test.ts keeps it that way.
 
-export async function intelRevision(db: Kysely<Database>): Promise<number> {
-  const row = await db.selectFrom('intelRevision').select('revision').where('id', '=', 1).executeTakeFirst();
-  return Number(row?.revision ?? 0);
+/** The claims' revision, as `<store>:<n>`: equal only for the same database at the same revision. */
+export async function intelRevision(db: Kysely<Database>): Promise<string> {
+  const row = await db.selectFrom('intelRevision').select(['revision', 'store']).where('id', '=', 1).executeTakeFirst();
+  return `${row?.store ?? 'unknown'}:${Number(row?.revision ?? 0)}`;
 }
 
 export async function bumpIntelRevision(db: Kysely<Database>): Promise<void> {

@@ -44,10 +44,10 @@ test('the snapshot is read while the claims are unchanged, and compiled afresh a
 
   const revision = await intelRevision(store.db);
   await ingest(store.db, spec('b'), feed(['new.example']));
-  assert.ok((await intelRevision(store.db)) > revision, 'an ingest moves the revision');
+  assert.notEqual(await intelRevision(store.db), revision, 'an ingest moves the revision');
   const afterIngest = await currentIndicators(store.db, file);
   assert.equal(afterIngest.from, 'store');
-  assert.match(afterIngest.problem ?? '', /claims changed/);
+  assert.match(afterIngest.problem ?? '', /another revision/);
   assert.ok(matcherOf(afterIngest.compiled).domain('new.example'));
   assert.equal((await currentIndicators(store.db, file)).from, 'snapshot', 'and the new one was written');
 
@@ -68,6 +68,25 @@ test('the snapshot is read while the claims are unchanged, and compiled afresh a
   assert.match(afterExpiry.problem ?? '', /expired/);
   assert.equal(matcherOf(afterExpiry.compiled).domain('brief.example'), undefined);
   assert.ok(matcherOf(afterExpiry.compiled).domain('c2.example'));
+});
+
+test("another database's snapshot is never taken for this one's, whatever its revision", async () => {
+  await currentIndicators(store.db, file);
+  assert.equal((await currentIndicators(store.db, file)).from, 'snapshot');
+  const other = await sqliteStore();
+  try {
+    await ingest(other.db, spec('z'), feed(['elsewhere.example']));
+    // The same revision number as the first store's: only the store's own name tells them apart.
+    const [, n] = (await intelRevision(store.db)).split(':');
+    await other.db.updateTable('intelRevision').set({ revision: Number(n) }).execute();
+    assert.equal((await intelRevision(other.db)).split(':')[1], n);
+    const read = await currentIndicators(other.db, file);
+    assert.equal(read.from, 'store');
+    assert.ok(matcherOf(read.compiled).domain('elsewhere.example'));
+    assert.equal(matcherOf(read.compiled).domain('c2.example'), undefined);
+  } finally {
+    await other.dispose();
+  }
 });
 
 test('a damaged snapshot is reported and replaced, never used', async () => {

@@ -15,7 +15,7 @@ import { loadIndicators } from './load-indicators.js';
 // written again. It is read into one SharedArrayBuffer, so worker threads share its tables.
 
 /** What a snapshot was built from: current while the revision is unchanged and nothing in it has expired. */
-export type SnapshotLabel = { revision: number; firstExpiryMs: number; builtAt: string };
+export type SnapshotLabel = { revision: string; firstExpiryMs: number; builtAt: string };
 
 export const SNAPSHOT_FILE = 'indicators.snapshot';
 const MAGIC = 'MZGWIDX1';
@@ -191,7 +191,7 @@ export async function currentIndicators(
       return { compiled: read.compiled, from: 'snapshot' };
     problem =
       label.revision !== revision
-        ? `the claims changed since it was written (revision ${label.revision}, now ${revision})`
+        ? `it was written at another revision of the claims (${label.revision}; now ${revision})`
         : `a claim in it expired at ${new Date(label.firstExpiryMs).toISOString()}`;
   } else problem = read.problem;
   const compiled = await compileFromStore(db, file, revision, now);
@@ -202,7 +202,7 @@ export async function currentIndicators(
 async function compileFromStore(
   db: Kysely<Database>,
   file: string,
-  revision: number,
+  revision: string,
   now: Date,
 ): Promise<CompiledIndicators> {
   const { items, firstExpiryMs } = await loadIndicators(db, now);

@@ -227,6 +227,8 @@ export type ClaimRow = Selectable<ClaimsTable>;
 export interface IntelRevisionTable {
   id: number;
   revision: number;
+  /** A random name for this database, so that a revision is never taken for another database's. */
+  store: string;
 }
 
 export interface EnforceVersionsTable {
