@@ -78,7 +78,10 @@ test("another database's snapshot is never taken for this one's, whatever its re
     await ingest(other.db, spec('z'), feed(['elsewhere.example']));
     // The same revision number as the first store's: only the store's own name tells them apart.
     const [, n] = (await intelRevision(store.db)).split(':');
-    await other.db.updateTable('intelRevision').set({ revision: Number(n) }).execute();
+    await other.db
+      .updateTable('intelRevision')
+      .set({ revision: Number(n) })
+      .execute();
     assert.equal((await intelRevision(other.db)).split(':')[1], n);
     const read = await currentIndicators(other.db, file);
     assert.equal(read.from, 'store');
