@@ -12,7 +12,8 @@ const START = '<!-- results:start -->';
 const END = '<!-- results:end -->';
 const README = join(benchDir, 'README.md');
 
-type Outcome = { name: string; result?: BenchResult; failure?: string };
+/** A bench's figures: this run's (or its last run's) result, or the README's own section for it, kept as it is. */
+type Outcome = { name: string; result?: BenchResult; failure?: string; kept?: string };
 
 function runBench(file: string): Outcome {
   const name = file.replace(/\.bench\.ts$/, '');
@@ -43,6 +44,10 @@ function section(outcomes: Outcome[]): string {
     '- Load generator, server under test and database all on this one machine, over 127.0.0.1.',
   ];
   for (const o of outcomes) {
+    if (o.kept) {
+      lines.push('', o.kept);
+      continue;
+    }
     lines.push('', `### ${o.result?.title ?? o.name} (\`bench/${o.name}.bench.ts\`)`, '');
     if (o.failure)
       lines.push(`**The bench ${o.failure}**; figures below (if any) are what it recorded before that.`, '');
@@ -60,13 +65,27 @@ function rewriteReadme(body: string): void {
   writeFileSync(README, `${readme.slice(0, start + START.length)}\n${body}\n${readme.slice(end)}`);
 }
 
-/** A bench not run this time keeps the figures of its last run (bench/results/<name>.json), if any. */
+/**
+ * A bench not run this time keeps the figures of its last run: its bench/results/<name>.json, or, in a checkout
+ * that has none (results are not committed), its section of the README as it stands.
+ */
 function lastOutcome(file: string): Outcome {
   const name = file.replace(/\.bench\.ts$/, '');
-  const result = existsSync(resultFile(name))
-    ? (JSON.parse(readFileSync(resultFile(name), 'utf8')) as BenchResult)
-    : undefined;
-  return result ? { name, result } : { name, failure: 'was not run (BENCH_ONLY) and has no earlier result' };
+  if (existsSync(resultFile(name)))
+    return { name, result: JSON.parse(readFileSync(resultFile(name), 'utf8')) as BenchResult };
+  const kept = readmeSection(name);
+  return kept ? { name, kept } : { name, failure: 'was not run (BENCH_ONLY) and has no earlier result' };
+}
+
+/** The README's results for one bench: from its heading (which names bench/<name>.bench.ts) to the next heading. */
+function readmeSection(name: string): string | undefined {
+  const readme = readFileSync(README, 'utf8');
+  const results = readme.slice(readme.indexOf(START), readme.indexOf(END));
+  const heading = new RegExp(`^### .*\\(\`bench/${name}\\.bench\\.ts\`\\)$`, 'm').exec(results);
+  if (!heading) return undefined;
+  const rest = results.slice(heading.index);
+  const next = rest.indexOf('\n### ');
+  return (next < 0 ? rest : rest.slice(0, next)).trimEnd();
 }
 
 const benches = readdirSync(benchDir)
