@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -104,10 +104,19 @@ test('a damaged snapshot is reported and replaced, never used', async () => {
   assert.equal(rebuilt.from, 'store');
   assert.ok(matcherOf(rebuilt.compiled).domain('c2.example'));
 
+  // A writer killed half-way left its temp file: the next write removes it (and not a live writer's).
+  const orphan = `${file}.999999999.tmp`;
+  const live = `${file}.${process.ppid}.tmp`;
+  writeFileSync(orphan, 'half');
+  writeFileSync(live, 'half');
+
   writeFileSync(file, 'not a snapshot at all');
   const foreign = await currentIndicators(store.db, file);
   assert.equal(foreign.from, 'store');
   assert.match(foreign.problem ?? '', /not an indicator snapshot/);
+  assert.equal(existsSync(orphan), false, 'the orphan is gone');
+  assert.equal(existsSync(live), true, 'a live process keeps its own');
+  rmSync(live);
   assert.equal((await currentIndicators(store.db, file)).from, 'snapshot');
 });
 

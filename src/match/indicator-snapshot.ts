@@ -1,5 +1,15 @@
-import { closeSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import {
+  closeSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { endianness } from 'node:os';
 import type { Kysely } from 'kysely';
 import { intelRevision } from '../intel/revision.js';
@@ -75,6 +85,7 @@ export function writeIndicatorSnapshot(file: string, compiled: CompiledIndicator
   const temp = `${file}.${process.pid}.tmp`;
   try {
     mkdirSync(dirname(file), { recursive: true });
+    removeOrphans(file);
     // Part by part: the file is over a hundred megabytes for a million indicators, not worth a copy in memory.
     const fd = openSync(temp, 'w');
     try {
@@ -85,6 +96,25 @@ export function writeIndicatorSnapshot(file: string, compiled: CompiledIndicator
     renameSync(temp, file);
   } finally {
     rmSync(temp, { force: true });
+  }
+}
+
+/** Half-written files of writers that are gone (killed while writing): a hundred megabytes each, otherwise kept forever. */
+function removeOrphans(file: string): void {
+  const prefix = `${basename(file)}.`;
+  for (const name of readdirSync(dirname(file))) {
+    const pid = name.startsWith(prefix) && name.endsWith('.tmp') ? Number(name.slice(prefix.length, -4)) : NaN;
+    if (!Number.isInteger(pid) || pid === process.pid || alive(pid)) continue;
+    rmSync(join(dirname(file), name), { force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
