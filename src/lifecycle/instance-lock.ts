@@ -1,5 +1,6 @@
 import { openSync, readFileSync, unlinkSync, writeSync, closeSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { processAlive } from './process-alive.js';
 
 export type InstanceLock = { release(): void };
 
@@ -30,7 +31,7 @@ export function acquireInstanceLock(dbFile: string): InstanceLock {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const owner = readOwner(lockFile);
-      if (owner && owner.host === hostname() && isAlive(owner.pid)) {
+      if (owner && owner.host === hostname() && processAlive(owner.pid)) {
         throw new Error(
           `another Mizugiwa server (pid ${owner.pid}, running since ${owner.since}) is already using ${dbFile}. ` +
             `Stop it first, or give this one its own data_dir (MIZUGIWA_DATA_DIR).`,
@@ -60,14 +61,5 @@ function readOwner(file: string): { pid: number; host: string; since: string } |
     return typeof value.pid === 'number' ? value : undefined;
   } catch {
     return undefined;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -13,6 +13,7 @@ import { basename, dirname, join } from 'node:path';
 import { endianness } from 'node:os';
 import type { Kysely } from 'kysely';
 import { intelRevision } from '../intel/revision.js';
+import { processAlive } from '../lifecycle/process-alive.js';
 import type { Database } from '../store/schema.js';
 import { compileIndicators, type CompiledIndicators } from './compiled-indicators.js';
 import type { DomainTable } from './domain-table.js';
@@ -104,17 +105,8 @@ function removeOrphans(file: string): void {
   const prefix = `${basename(file)}.`;
   for (const name of readdirSync(dirname(file))) {
     const pid = name.startsWith(prefix) && name.endsWith('.tmp') ? Number(name.slice(prefix.length, -4)) : NaN;
-    if (!Number.isInteger(pid) || pid === process.pid || alive(pid)) continue;
+    if (!Number.isInteger(pid) || pid === process.pid || processAlive(pid)) continue;
     rmSync(join(dirname(file), name), { force: true });
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
