@@ -5,7 +5,7 @@ import type { UnassignedReason } from '../domain/abuse-case.js';
 import type { AuditContext } from '../domain/actor.js';
 import { prefixMembership } from '../net/prefix-list.js';
 import type { Database } from '../store/schema.js';
-import { subscriberIdsForKeys } from '../store/subscribers.js';
+import { subscriberIdsForKeys, subscriberKeyId } from '../store/subscribers.js';
 
 // Whose each event is: the subscriber who held its address (and port) when it happened, or why nobody can
 // be named (no address, outside the ISP's prefixes, no lease, two candidates, a key without a subscriber
@@ -114,7 +114,7 @@ export async function decideBatch(
   return { decisions, lookups: queries.length };
 }
 
-const keyId = (k: { kind: string; value: string }) => `${k.kind}\0${k.value}`;
+const keyId = (k: { kind: string; value: string }) => subscriberKeyId(k.kind, k.value);
 
 /** Whether an address is the ISP's; an address is parsed once per run, not once per event. */
 function ownPrefixTest(prefixes: readonly string[]): (address: string) => boolean {

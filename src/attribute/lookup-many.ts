@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
+import { subscriberKeyId } from '../store/subscribers.js';
 import { parsePrefix } from './address-key.js';
 import {
   DEFAULT_SKEW_MS,
@@ -83,7 +84,7 @@ export function keysOf(found: readonly Attribution[]): string[] {
   const keys: string[] = [];
   for (const a of found) {
     if (a.subscriberKey === undefined) continue;
-    const key = `${a.keyKind ?? 'user'}\0${a.subscriberKey}`;
+    const key = subscriberKeyId(a.keyKind ?? 'user', a.subscriberKey);
     if (!keys.includes(key)) keys.push(key);
   }
   return keys;

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
+import { subscriberKeyId } from '../store/subscribers.js';
 import { DEFAULT_STALE_INTERVALS, ownEnd } from './lease-interval.js';
 import { leaseTables, type CandidateQuery, type LeaseCandidate } from './store/lease-store.js';
 
@@ -247,7 +248,7 @@ function coverage(
 }
 
 /**
- * The subscriber keys lookupFrom's candidates name (`keyKind\0key`, each once, keyKind `user` when the
+ * The subscriber keys lookupFrom's candidates name (subscriberKeyId, each once, keyKind `user` when the
  * lease says none), without building their links and evidence: what an abuse report's million rows need,
  * since a row is acted on by its key alone. The same intervals count as for lookupFrom (coverage), and the
  * same chain is followed; lookup-many.test.ts checks the two agree.
@@ -268,7 +269,7 @@ export function keysFrom(
       if (!coverage(row, atMs, skew, nowMs, staleIntervals)) continue;
       if (row.inside === undefined) {
         if (row.subscriberKey === undefined) continue;
-        const key = `${row.keyKind ?? 'user'}\0${row.subscriberKey}`;
+        const key = subscriberKeyId(row.keyKind ?? 'user', row.subscriberKey);
         if (!keys.includes(key)) keys.push(key);
       } else if (depth + 1 < MAX_CHAIN) walk(row.inside, undefined, depth + 1, row.inner);
     }

@@ -3,7 +3,7 @@ import { recordAudit } from '../audit/append.js';
 import type { AuditContext } from '../domain/actor.js';
 import type { SightingAttributor } from '../observe/pipeline/sighting-buffer.js';
 import type { Database } from '../store/schema.js';
-import { subscriberIdsForKeys } from '../store/subscribers.js';
+import { subscriberIdsForKeys, subscriberKeyId } from '../store/subscribers.js';
 import { lookupAddress, type LookupOptions } from './lookup.js';
 import { leaseTables } from './store/lease-store.js';
 
@@ -33,7 +33,10 @@ export function sightingAttributor(
         options,
       );
       const only = found.length === 1 ? found[0] : undefined;
-      answers.set(key, only?.subscriberKey === undefined ? null : `${only.keyKind ?? 'user'}\0${only.subscriberKey}`);
+      answers.set(
+        key,
+        only?.subscriberKey === undefined ? null : subscriberKeyId(only.keyKind ?? 'user', only.subscriberKey),
+      );
     }
     const keys = [...new Set([...answers.values()].filter((v): v is string => v !== null))].map((k) => {
       const [kind, value] = k.split('\0') as [string, string];

@@ -3,7 +3,13 @@ import { recordAudit } from '../audit/append.js';
 import { purposeText } from '../domain/purpose.js';
 import { UserFacingError } from '../domain/user-facing-error.js';
 import type { Database } from '../store/schema.js';
-import { readSubscribers, subscriberIdsForKeys, type Subscriber, type SubscriberAccess } from '../store/subscribers.js';
+import {
+  readSubscribers,
+  subscriberIdsForKeys,
+  type Subscriber,
+  type SubscriberAccess,
+  subscriberKeyId,
+} from '../store/subscribers.js';
 import { DEFAULT_SKEW_MS, lookupAddress, type Attribution, type LookupOptions, type LookupQuery } from './lookup.js';
 
 /** Contact details of a subscriber, from the store or the billing system's directory. */
@@ -53,7 +59,8 @@ export async function whoHeld(
   const ids = await subscriberIdsForKeys(db, keys);
   const candidates: WhoCandidate[] = found.map((a) => ({
     ...a,
-    subscriberId: a.subscriberKey === undefined ? undefined : ids.get(`${a.keyKind ?? 'user'}\0${a.subscriberKey}`),
+    subscriberId:
+      a.subscriberKey === undefined ? undefined : ids.get(subscriberKeyId(a.keyKind ?? 'user', a.subscriberKey)),
   }));
   const at = new Date(query.atMs).toISOString();
   const target = `address:${query.address}${query.port === undefined ? '' : `#${query.port}`}@${at}`;

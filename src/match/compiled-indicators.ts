@@ -1,5 +1,5 @@
 import { INDICATOR_TYPES, type Category, type Indicator, type IndicatorType } from '../domain/indicator.js';
-import { buildDomainTable, domainAt, type DomainTable } from './domain-table.js';
+import { buildDomainTable, type DomainTable } from './domain-table.js';
 import type { IndicatorRef } from './load-indicators.js';
 import { buildMatcher, type Matcher, type MatcherItem } from './matcher.js';
 
@@ -103,33 +103,31 @@ export function itemAt(compiled: CompiledIndicators, ref: number): MatcherItem<I
 }
 
 /**
- * A matcher whose refs are indicator numbers: the domain table is used as it is, and only the
- * indicators of other types (addresses, URLs, mail, hashes) are put into indexes here.
+ * A matcher whose refs are indicator numbers, for the worker threads: the domain table is used as it is,
+ * and only the indicators of other types (addresses, URLs, mail, hashes) are put into indexes here.
  */
 export function matcherOf(table: MatchTable): Matcher<number> {
-  const others: MatcherItem<number>[] = [];
-  for (let r = 0; r < table.count; r++)
-    if (table.types[r] !== DOMAIN) others.push({ indicator: indicatorAt(table, r), ref: r });
-  const domains = table.domains;
-  return buildMatcher(others, {
-    table: domains,
-    item: (entry) => ({ indicator: { type: 'domain', value: domainAt(domains, entry) }, ref: domains.ids[entry]! }),
-  });
+  return tableMatcher(table, (ref) => ({ indicator: indicatorAt(table, ref), ref }));
 }
 
 /** A matcher whose refs say what the claims say: for lookups in the main thread (the sinkhole, replays of dead letters). */
 export function refMatcherOf(compiled: CompiledIndicators): Matcher<IndicatorRef> {
-  const others: MatcherItem<IndicatorRef>[] = [];
-  for (let r = 0; r < compiled.count; r++) if (compiled.types[r] !== DOMAIN) others.push(itemAt(compiled, r)!);
-  const domains = compiled.domains;
-  // Decoded when first matched, then kept: the same indicator is the same object (matchObservation
-  // tells two matches apart by ref), and a name matched often is decoded once.
+  // A domain is decoded when first matched, then kept: the same indicator is the same object
+  // (matchObservation tells two matches apart by ref), and a name matched often is decoded once. The
+  // other types are decoded once anyway, when their indexes are built.
   const decoded = new Map<number, MatcherItem<IndicatorRef>>();
-  const domainItem = (entry: number) => {
-    const ref = domains.ids[entry]!;
+  return tableMatcher(compiled, (ref) => {
+    if (compiled.types[ref] !== DOMAIN) return itemAt(compiled, ref)!;
     let item = decoded.get(ref);
     if (!item) decoded.set(ref, (item = itemAt(compiled, ref)!));
     return item;
-  };
-  return buildMatcher(others, { table: domains, item: domainItem });
+  });
+}
+
+/** The domain table as it is, the other types indexed; `itemOf` says what indicator `ref` stands for. */
+function tableMatcher<T>(table: MatchTable, itemOf: (ref: number) => MatcherItem<T>): Matcher<T> {
+  const others: MatcherItem<T>[] = [];
+  for (let r = 0; r < table.count; r++) if (table.types[r] !== DOMAIN) others.push(itemOf(r));
+  const domains = table.domains;
+  return buildMatcher(others, { table: domains, item: (entry) => itemOf(domains.ids[entry]!) });
 }

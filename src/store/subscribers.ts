@@ -14,6 +14,11 @@ export type Subscriber = SubscriberRow;
 
 export type SubscriberKey = { kind: string; value: string };
 
+/** One string for a key (`kind\0value`): what maps of keys are keyed by, here and in attribution. */
+export function subscriberKeyId(kind: string, value: string): string {
+  return `${kind}\0${value}`;
+}
+
 export type SubscriberInput = Omit<
   Subscriber,
   'createdAt' | 'updatedAt' | 'nameKana' | 'plan' | 'status' | 'source' | 'locale'
@@ -178,14 +183,15 @@ export async function subscriberIdsForKeys(db: Kysely<Database>, keys: Subscribe
     .select(['kind', 'value', 'subscriberId'])
     .where((eb) => eb.or(keys.map((k) => eb.and([eb('kind', '=', k.kind), eb('value', '=', k.value)]))))
     .execute();
-  for (const m of mapped) found.set(`${m.kind}\0${m.value}`, m.subscriberId);
-  const direct = keys.filter((k) => !found.has(`${k.kind}\0${k.value}`)).map((k) => k.value);
+  for (const m of mapped) found.set(subscriberKeyId(m.kind, m.value), m.subscriberId);
+  const direct = keys.filter((k) => !found.has(subscriberKeyId(k.kind, k.value))).map((k) => k.value);
   if (direct.length > 0) {
     const ids = new Set(
       (await db.selectFrom('subscribers').select('id').where('id', 'in', direct).execute()).map((r) => r.id),
     );
     for (const k of keys)
-      if (!found.has(`${k.kind}\0${k.value}`) && ids.has(k.value)) found.set(`${k.kind}\0${k.value}`, k.value);
+      if (!found.has(subscriberKeyId(k.kind, k.value)) && ids.has(k.value))
+        found.set(subscriberKeyId(k.kind, k.value), k.value);
   }
   return found;
 }

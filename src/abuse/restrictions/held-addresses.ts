@@ -2,7 +2,7 @@ import ipaddr from 'ipaddr.js';
 import { sql, type Kysely } from 'kysely';
 import { sqliteHandle } from '../../store/open.js';
 import type { Database } from '../../store/schema.js';
-import { subscriberIdsForKeys } from '../../store/subscribers.js';
+import { subscriberIdsForKeys, subscriberKeyId } from '../../store/subscribers.js';
 
 // What a subscriber holds now, from the attribution data: the addresses and prefixes of their leases
 // that cover this moment — sessions still open (RADIUS, DHCP not yet expired), and intervals written
@@ -47,7 +47,7 @@ export async function addressesHeldNow(db: Kysely<Database>, subscriberId: strin
   const addresses = new Set<string>();
   const skipped = new Map<string, SkipReason>();
   for (const r of rows) {
-    if (owners.get(`${r.key_kind ?? 'user'}\0${r.subscriber_key}`) !== subscriberId) continue;
+    if (owners.get(subscriberKeyId(r.key_kind ?? 'user', r.subscriber_key)) !== subscriberId) continue;
     const address = canonical(r.address);
     if (address === undefined) continue;
     if (r.shared === 1 || r.shared === true) skipped.set(address, 'shared-port-block');
