@@ -213,6 +213,38 @@ for (const kind of await storeKinds()) {
       }
     });
 
+    test("a batch's rows are written grouped by case: each case's events one run of ids, in report order", async () => {
+      const { store, rows } = await prepared(() => kind.open());
+      try {
+        const run = startAttributionRun(OPTIONS);
+        await writeDecided(store.db, await decideRows(store.db, run, rows), OPTIONS);
+        const stored = await store.db.selectFrom('abuseEvents').select(['id', 'seq', 'caseId']).orderBy('id').execute();
+        assert.equal(stored.length, rows.length);
+        const runs = new Map<number, { id: number; seq: number }[]>();
+        for (const r of stored) {
+          const key = r.caseId === null ? 0 : Number(r.caseId);
+          runs.set(key, [...(runs.get(key) ?? []), { id: Number(r.id), seq: r.seq }]);
+        }
+        assert.ok(runs.size > 3, 'the fixture makes several cases');
+        let lastId = 0;
+        for (const caseId of [...runs.keys()].sort((a, b) => a - b)) {
+          const events = runs.get(caseId)!;
+          const ids = events.map((e) => e.id);
+          assert.equal(ids[0], lastId + 1, `case ${caseId} follows the one before`);
+          assert.equal(ids[ids.length - 1]! - ids[0]! + 1, ids.length, `case ${caseId}: one run of ids`);
+          const seqs = events.map((e) => e.seq);
+          assert.deepEqual(
+            seqs,
+            [...seqs].sort((a, b) => a - b),
+            `case ${caseId}: in report order`,
+          );
+          lastId = ids[ids.length - 1]!;
+        }
+      } finally {
+        await store.dispose();
+      }
+    });
+
     test('through the event writer (a batch written while the next is decided): the same outcome; a failed batch is reported', async () => {
       const direct = await prepared(() => kind.open());
       const piped = await prepared(() => kind.open());

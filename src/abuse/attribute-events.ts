@@ -163,13 +163,29 @@ export async function writeDecided(
       row.subscriberKey = a.key;
       row.caseId = cases.caseOf[i]!.id!;
     }
-    await insertEventsIn(db, trx, batch.rows);
+    await insertEventsIn(db, trx, byCase(batch.rows));
     await addCaseAddresses(
       trx,
       batch.attributed.map((a, i) => ({ caseId: cases.caseOf[i]!.id!, address: batch.rows[a.id]!.sourceAddress })),
     );
     return summary;
   });
+}
+
+/**
+ * A batch's rows in the order they are written: grouped by case (events in no case first), each case's in
+ * report order. The ids of a case's events in a batch are then one run: the case index takes them as one
+ * stretch instead of an insert at each of thousands of places (a fifth of the insert, bench/README.md), and
+ * a case's events are read from neighbouring pages. The report's own order stays in `seq`.
+ */
+function byCase(rows: readonly NewAbuseEvent[]): NewAbuseEvent[] {
+  const runs = new Map<number, NewAbuseEvent[]>();
+  for (const row of rows) {
+    const run = runs.get(row.caseId ?? 0);
+    if (run) run.push(row);
+    else runs.set(row.caseId ?? 0, [row]);
+  }
+  return [...runs.keys()].sort((a, b) => a - b).flatMap((caseId) => runs.get(caseId)!);
 }
 
 /** The events split by their decisions; `idOf` names an event in the rows written afterwards. */

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { Gauge, type Registry } from 'prom-client';
 import type { AbuseIntakeStatus } from '../abuse/desk.js';
 import type { Database } from '../store/schema.js';
@@ -62,12 +62,22 @@ export function installAbuseMetrics(
     registers: [registry],
     async collect() {
       this.reset();
-      const rows = await db
-        .selectFrom('abuseEvents')
-        .select((eb) => ['state', eb.fn.countAll().as('n')])
-        .groupBy('state')
-        .execute();
-      for (const r of rows) this.set({ state: r.state }, Number(r.n));
+      // The two queues are counted from their partial indexes (migration 0015); the attributed events, nine
+      // in ten, are what is left of the total, which the smallest index answers.
+      const count = (q: ReturnType<typeof events>) =>
+        q
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+          .then((r) => Number(r.n));
+      const events = () => db.selectFrom('abuseEvents');
+      const [total, waiting, unassigned] = await Promise.all([
+        count(events()),
+        count(events().where('state', '=', sql.lit('new'))),
+        count(events().where('state', '=', sql.lit('unassigned'))),
+      ]);
+      if (waiting > 0) this.set({ state: 'new' }, waiting);
+      if (unassigned > 0) this.set({ state: 'unassigned' }, unassigned);
+      if (total - waiting - unassigned > 0) this.set({ state: 'attributed' }, total - waiting - unassigned);
     },
   });
   new Gauge({

@@ -13,6 +13,7 @@ import { dashboard } from './0011-dashboard.js';
 import { enforceModes } from './0012-enforce-modes.js';
 import { intelRevision } from './0013-intel-revision.js';
 import { abuseCaseAddresses } from './0014-abuse-case-addresses.js';
+import { abuseEventQueues } from './0015-abuse-event-queues.js';
 
 /** Every migration, in order. Append; never edit one that has shipped. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -30,4 +31,5 @@ export const MIGRATIONS: readonly Migration[] = [
   enforceModes,
   intelRevision,
   abuseCaseAddresses,
+  abuseEventQueues,
 ];
