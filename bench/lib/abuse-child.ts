@@ -9,7 +9,7 @@ import { createReadStream, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { storeEvidence } from '../../src/abuse/evidence.js';
 import { shadowserverFormat } from '../../src/abuse/formats/shadowserver.js';
-import { eventRow } from '../../src/abuse/receive-report.js';
+import { eventRow } from '../../src/abuse/event-row.js';
 import { isRejected } from '../../src/domain/format.js';
 import { REPORT_FILE, type AbuseJob, type AbuseOutcome, type PartsOutcome } from './abuse-jobs.js';
 import { intake } from './abuse-intake.js';

@@ -22,7 +22,7 @@ import {
   type Check,
   type IntakeOutcome,
 } from './abuse-jobs.js';
-import { openBenchStore } from './abuse-prepare.js';
+import { openBenchStore, storeConfig } from './abuse-prepare.js';
 
 export async function intake(job: Extract<AbuseJob, { mode: 'intake' }>): Promise<IntakeOutcome> {
   const file = join(job.dir, REPORT_FILE);
@@ -40,7 +40,12 @@ export async function intake(job: Extract<AbuseJob, { mode: 'intake' }>): Promis
     };
     const report = await receiveReport(
       // As `serve` and `mizugiwa abuse import` set it up (loadAbuseContext): each batch attributed as it goes in.
-      { db: store.db, dataDir: job.dataDir, attribution: attributionOptions },
+      {
+        db: store.db,
+        dataDir: job.dataDir,
+        attribution: attributionOptions,
+        reader: { store: storeConfig(job.store), deterministicNat: [] },
+      },
       createReadStream(file, { highWaterMark: 256 * 1024 }),
       { transport: 'cli', origin: file, fileName: REPORT_FILE },
       loggingProgress(inputBytes),

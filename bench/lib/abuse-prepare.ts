@@ -8,9 +8,11 @@
 //    run checks that it was given the same history (dayDigest) and reads the same files.
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { sql } from 'kysely';
 import { applyLeaseRecords } from '../../src/attribute/apply-leases.js';
+import type { Config } from '../../src/config/index.js';
 import { migrate } from '../../src/store/migrate.js';
 import { openPostgres, openSqlite, type Store } from '../../src/store/open.js';
 import { importSubscribers, type SubscriberInput } from '../../src/store/subscribers.js';
@@ -33,6 +35,13 @@ const SYSTEM = { actor: { kind: 'system' as const, component: 'bench' } };
 
 export async function openBenchStore(spec: StoreSpec): Promise<Store> {
   return spec.kind === 'sqlite' ? openSqlite(spec.file) : openPostgres(spec.url, spec.schema, spec.poolSize);
+}
+
+/** The same store as the config's `data_dir` and `database` say it: how the intake's reading thread opens it. */
+export function storeConfig(spec: StoreSpec): Pick<Config, 'data_dir' | 'database'> {
+  return spec.kind === 'sqlite'
+    ? { data_dir: dirname(spec.file), database: { url: `sqlite:${spec.file}`, schema: 'public', pool_size: 1 } }
+    : { data_dir: tmpdir(), database: { url: spec.url, schema: spec.schema, pool_size: 2 } };
 }
 
 /** The subscriber record a key stands for: `S000123`, or none for one key in a hundred. */

@@ -8,7 +8,6 @@ import { sourcesMatching } from '../../test/support/source-files.js';
 import { storeKinds, type TestStore } from '../../test/support/stores.js';
 import { applyLeaseRecords } from '../attribute/apply-leases.js';
 import type { AbuseEvent } from '../domain/abuse-event.js';
-import { upsertSubscriber } from '../store/subscribers.js';
 import type { NewAbuseEvent } from '../store/schema.js';
 import { addTo, attributeNewEvents, decideRows, emptySummary, writeDecided } from './attribute-events.js';
 import { startAttributionRun, type EventAttributionOptions } from './attribution-decisions.js';
@@ -16,8 +15,9 @@ import { eventWriter } from './event-writer.js';
 import { assignEvent } from './assign-event.js';
 import { insertEvents } from './insert-events.js';
 import { listEventPage } from './queries.js';
-import { eventRow } from './receive-report.js';
+import { eventRow } from './event-row.js';
 import { leaseSession } from '../../test/support/lease-session.js';
+import { addUserSubscribers } from '../../test/support/subscribers.js';
 
 const T = Date.parse('2026-11-01T00:00:00Z');
 const H = 3_600_000;
@@ -59,19 +59,10 @@ const OPTIONS: EventAttributionOptions = {
 async function prepared(open: () => Promise<TestStore>): Promise<{ store: TestStore; rows: NewAbuseEvent[] }> {
   const store = await open();
   await applyLeaseRecords(store.db, 'radius', LEASES, { format: 'freeradius-detail' });
-  for (const [id, user] of [
+  await addUserSubscribers(store.db, OPTIONS.audit, [
     ['C-1', 'alice@isp'],
     ['C-2', 'bob@isp'],
-  ] as const)
-    await upsertSubscriber(store.db, OPTIONS.audit, {
-      id,
-      name: id,
-      email: null,
-      phone: null,
-      address: null,
-      contract: null,
-      keys: [{ kind: 'user', value: user }],
-    });
+  ]);
   const report = await store.db
     .insertInto('abuseReports')
     .values({

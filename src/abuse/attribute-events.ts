@@ -65,7 +65,7 @@ export function addTo(summary: EventAttributionSummary, batch: EventAttributionS
 /** Attributes every event still `new`, a batch at a time, until none is left. */
 export async function attributeNewEvents(
   db: Kysely<Database>,
-  options: Parameters<typeof startAttributionRun>[0],
+  options: EventAttributionOptions,
 ): Promise<EventAttributionSummary> {
   const summary = emptySummary();
   const run = startAttributionRun(options);
@@ -98,7 +98,7 @@ export async function attributeNewEvents(
     const { decisions, lookups } = await decideBatch(db, run, events);
     const { attributed, unassigned } = split(events, decisions, (e) => Number(e.id));
     const written = await db.transaction().execute(async (trx) => {
-      const { cases, summary: added } = await writeBatch(db, trx, run.options, {
+      const { cases, summary: added } = await writeBatch(db, trx, options, {
         attributed,
         unassigned: unassigned.length,
         lookups,

@@ -7,7 +7,7 @@ import { OPEN_CASE_STATES } from '../domain/abuse-case.js';
 import { nowIso } from '../domain/time.js';
 import type { AbuseCaseRow, Database } from '../store/schema.js';
 import { groupBatchIntoCases, writeAttribution, type AttributedRow } from './attribution-batch.js';
-import { eventRow } from './receive-report.js';
+import { eventRow } from './event-row.js';
 
 const DAY_MS = 86_400_000;
 

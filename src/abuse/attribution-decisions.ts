@@ -13,9 +13,13 @@ import { subscriberIdsForKeys, subscriberKeyId } from '../store/subscribers.js';
 // (lookupMany), the subscriber ids of its keys in one more. The caller writes the decisions — onto events
 // already stored (attribute-events.ts) or onto rows about to be inserted (receive-report.ts).
 
-export type EventAttributionOptions = LookupOptions & {
+/** What deciding whose an event is needs: the look-ups' options, the clock skew allowed, the ISP's prefixes. */
+export type DecideOptions = LookupOptions & {
   skewMs: number;
   ownPrefixes: readonly string[];
+};
+
+export type EventAttributionOptions = DecideOptions & {
   /** Aggregation window for a class, days. */
   windowDays: (type: string) => number;
   audit: AuditContext;
@@ -36,7 +40,7 @@ export type Decision =
 
 /** Caches kept across the batches of one run: an infected host's address and key come back batch after batch. */
 export type AttributionRun = {
-  options: EventAttributionOptions;
+  options: DecideOptions;
   inOwn: (address: string) => boolean;
   subscriberOf: Map<string, string | null>;
   /** Lease rows read for earlier batches: the next batches' look-ups mostly need no statement. */
@@ -49,7 +53,7 @@ const KEY_CHUNK = 200;
 /** Past this many entries a per-run cache starts afresh: memory stays flat however long the run. */
 const CACHE_LIMIT = 200_000;
 
-export function startAttributionRun(options: EventAttributionOptions): AttributionRun {
+export function startAttributionRun(options: DecideOptions): AttributionRun {
   return { options, inOwn: ownPrefixTest(options.ownPrefixes), subscriberOf: new Map(), leaseReads: leaseReadCache() };
 }
 

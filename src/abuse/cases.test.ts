@@ -8,7 +8,7 @@ import { UserFacingError } from '../domain/user-facing-error.js';
 import { upsertSubscriber } from '../store/subscribers.js';
 import { attributeNewEvents } from './attribute-events.js';
 import { caseTimeline, listCases, moveCase } from './cases.js';
-import { eventRow } from './receive-report.js';
+import { eventRow } from './event-row.js';
 import { leaseSession } from '../../test/support/lease-session.js';
 
 const DESK: AuditContext = { actor: { kind: 'cli', osUser: 'desk' } };

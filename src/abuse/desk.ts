@@ -28,11 +28,16 @@ export async function loadAbuseContext(
   audit: AuditContext = ABUSE_SYSTEM_AUDIT,
 ): Promise<AbuseContext> {
   const schemaFile = config.abuse.shadowserver_schema;
+  const dataDir = resolve(configDir, config.data_dir);
   return {
     db,
-    dataDir: resolve(configDir, config.data_dir),
+    dataDir,
     shadowserverSchema: schemaFile ? await loadShadowserverSchema(resolve(configDir, schemaFile)) : undefined,
     attribution: abuseAttributionOptions(config, audit),
+    reader: {
+      store: { data_dir: dataDir, database: config.database },
+      deterministicNat: config.attribute.deterministic_nat,
+    },
   };
 }
 

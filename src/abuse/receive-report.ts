@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
-import { isTriageSuggestion, type AbuseEvent, type TriageSuggestion } from '../domain/abuse-event.js';
-import { isRejected } from '../domain/format.js';
+import { isTriageSuggestion, type TriageSuggestion } from '../domain/abuse-event.js';
+import { isRejected, type Rejected } from '../domain/format.js';
 import { nowIso } from '../domain/time.js';
 import { UserFacingError } from '../domain/user-facing-error.js';
 import type { Progress } from '../jobs/run.js';
@@ -8,14 +8,23 @@ import { putDeadLetter } from '../store/dead-letters.js';
 import { sqliteHandle } from '../store/open.js';
 import type { Database, NewAbuseEvent } from '../store/schema.js';
 import { loadCsvMapping } from './csv-mappings.js';
+import { eventRow } from './event-row.js';
 import { readEvidence, storeEvidence } from './evidence.js';
 import { insertEvents } from './insert-events.js';
-import { addTo, decideRows, emptySummary, writeDecided, type EventAttributionSummary } from './attribute-events.js';
+import {
+  addTo,
+  decideRows,
+  emptySummary,
+  writeDecided,
+  type DecidedBatch,
+  type EventAttributionSummary,
+} from './attribute-events.js';
 import { eventWriter, type EventWriter } from './event-writer.js';
 import { startAttributionRun, type EventAttributionOptions } from './attribution-decisions.js';
 import { abuseFormat, detectAbuseFormat, type AbuseFormatName } from './formats/registry.js';
 import type { ShadowserverSchema } from './formats/shadowserver-schema.js';
 import { handleBounce, isDeliveryStatusReport } from './notices/bounce.js';
+import { readInThread, type ReaderBatch, type ReaderSetup } from './report-reader.js';
 
 // Intake's single path: whatever brought a report (SMTP, IMAP, Maildir, upload, the command line, the
 // Shadowserver API), its bytes are kept as evidence first, a report row records the hash, and only
@@ -57,6 +66,11 @@ export type AbuseContext = {
    * without it events are stored `new` for attributeNewEvents.
    */
   attribution?: EventAttributionOptions | undefined;
+  /**
+   * With attribution, a large report (from `fromBytes`, default 16 MiB) is read and decided in a thread of
+   * its own while this one writes (report-reader.ts); without it, or for a smaller one, everything runs here.
+   */
+  reader?: (ReaderSetup & { fromBytes?: number | undefined }) | undefined;
 };
 
 // Event rows per transaction. On SQLite larger batches write the pages they share (the ends of the indexes,
@@ -64,8 +78,10 @@ export type AbuseContext = {
 // (event-writer.ts), two are in memory at once: smaller ones keep a large report's peak memory under twice
 // its size (bench/README.md, abuse intake). Suggestions go
 // in as one multi-row statement, kept under SQLite's 32,766 bound variables.
-const BATCH = { sqlite: 25_000, postgres: 18_000 } as const;
+const BATCH = { sqlite: 15_000, postgres: 18_000 } as const;
 const SUGGESTION_BATCH = 2000;
+/** From this size a report is read in a thread of its own, when the context says how (`reader`). */
+const READ_IN_THREAD_BYTES = 16 * 2 ** 20;
 
 export async function receiveReport(
   ctx: AbuseContext,
@@ -160,36 +176,46 @@ export async function parseReport(ctx: AbuseContext, reportId: number, progress?
   const report = await ctx.db.selectFrom('abuseReports').selectAll().where('id', '=', reportId).executeTakeFirst();
   if (!report) throw new UserFacingError(404, 'abuse.report_not_found', { id: reportId });
   const format = report.format as AbuseFormatName;
-  const mapping = format === 'csv' ? await loadCsvMapping(ctx.db, report.mappingName ?? '') : undefined;
-  const parser = abuseFormat(format, {
-    mapping,
+  const formatOptions = {
+    mapping: format === 'csv' ? await loadCsvMapping(ctx.db, report.mappingName ?? '') : undefined,
     reportType: report.reportType ?? undefined,
     shadowserverSchema: ctx.shadowserverSchema,
-  });
+  };
+  const parser = abuseFormat(format, formatOptions);
   const fileName = report.origin.split('/').pop() ?? report.origin;
   const counts = { events: 0, rejected: 0, suggestions: 0 };
   const attribution = ctx.attribution ? { run: startAttributionRun(ctx.attribution), summary: emptySummary() } : null;
-  let events: NewAbuseEvent[] = [];
-  let suggestions: TriageSuggestion[] = [];
   const now = nowIso();
   await ctx.db.deleteFrom('abuseEvents').where('reportId', '=', reportId).where('caseId', 'is', null).execute();
   await ctx.db.deleteFrom('triageSuggestions').where('reportId', '=', reportId).execute();
-  let seq = 0;
   // A report of more than one batch is written in step with its parse (event-writer.ts); a small one here.
   let writer: EventWriter | undefined;
   const batchRows = sqliteHandle(ctx.db) ? BATCH.sqlite : BATCH.postgres;
-  const flush = async () => {
-    if (attribution) {
-      const batch = await decideRows(ctx.db, attribution.run, events);
-      if (!writer && events.length >= batchRows) writer = eventWriter(ctx.db, attribution.run.options);
-      if (writer) await writer.write(batch);
-      else addTo(attribution.summary, await writeDecided(ctx.db, batch, attribution.run.options));
-    } else await insertEvents(ctx.db, events);
-    if (suggestions.length)
+
+  /** A batch stored: its rows (decided when attributing), its dead letters, its suggestions. */
+  const take = async ({ decided, rejected, suggestions, bytes }: ReaderBatch) => {
+    if (decided && ctx.attribution && attribution) {
+      counts.events += decided.rows.length;
+      if (!writer && decided.rows.length >= batchRows) writer = eventWriter(ctx.db, ctx.attribution);
+      if (writer) await writer.write(decided);
+      else addTo(attribution.summary, await writeDecided(ctx.db, decided, ctx.attribution));
+    }
+    for (const record of rejected) {
+      counts.rejected++;
+      await putDeadLetter(ctx.db, {
+        source: `abuse-report:${reportId}`,
+        format: `abuse:${format}`,
+        reason: record.reason,
+        position: record.position,
+        raw: record.raw,
+      });
+    }
+    for (let i = 0; i < suggestions.length; i += SUGGESTION_BATCH) {
+      counts.suggestions += Math.min(SUGGESTION_BATCH, suggestions.length - i);
       await ctx.db
         .insertInto('triageSuggestions')
         .values(
-          suggestions.map((s) => ({
+          suggestions.slice(i, i + SUGGESTION_BATCH).map((s) => ({
             reportId,
             kind: s.kind,
             value: s.value,
@@ -198,13 +224,73 @@ export async function parseReport(ctx: AbuseContext, reportId: number, progress?
           })),
         )
         .execute();
-    events = [];
-    suggestions = [];
+    }
+    progress?.advance(bytes);
   };
-  const input = countingBytes(readEvidence(ctx.dataDir, report.sha256), progress);
-  const ctxParse = { source: `report ${reportId}`, input: fileName, now: new Date() };
+
+  /** Here, on this thread: a report too small for a thread of its own, or one stored without attribution. */
+  const readHere = async () => {
+    let events: NewAbuseEvent[] = [];
+    let rejected: Rejected[] = [];
+    let suggestions: TriageSuggestion[] = [];
+    let bytes = 0;
+    const flush = async () => {
+      let decided: DecidedBatch | null = null;
+      if (attribution) decided = events.length > 0 ? await decideRows(ctx.db, attribution.run, events) : null;
+      else if (events.length > 0) {
+        counts.events += events.length;
+        await insertEvents(ctx.db, events);
+      }
+      const batch = { decided, rejected, suggestions, bytes };
+      [events, rejected, suggestions, bytes] = [[], [], [], 0];
+      await take(batch);
+    };
+    const input = (async function* () {
+      for await (const chunk of readEvidence(ctx.dataDir, report.sha256) as AsyncIterable<Uint8Array>) {
+        if (progress?.signal.aborted) throw new Error('cancelled');
+        yield chunk;
+        bytes += chunk.byteLength;
+      }
+    })();
+    let seq = 0;
+    for await (const record of parser.parse(input, {
+      source: `report ${reportId}`,
+      input: fileName,
+      now: new Date(),
+    })) {
+      if (isRejected(record)) rejected.push(record);
+      else if (isTriageSuggestion(record)) suggestions.push(record);
+      else events.push(eventRow(record, reportId, seq++, now));
+      if (events.length >= batchRows || rejected.length + suggestions.length >= SUGGESTION_BATCH) await flush();
+    }
+    await flush();
+  };
+
   try {
-    await readRecords();
+    if (
+      ctx.reader &&
+      ctx.attribution &&
+      (format === 'shadowserver' || format === 'csv') &&
+      report.sizeBytes >= (ctx.reader.fromBytes ?? READ_IN_THREAD_BYTES)
+    ) {
+      const { deterministicNat: _functions, windowDays: _window, audit: _audit, ...decide } = ctx.attribution;
+      await readInThread(
+        {
+          setup: ctx.reader,
+          dataDir: ctx.dataDir,
+          sha256: report.sha256,
+          reportId,
+          format,
+          formatOptions,
+          fileName,
+          now,
+          decide,
+          batchRows,
+        },
+        take,
+        progress?.signal,
+      );
+    } else await readHere();
     if (writer && attribution) addTo(attribution.summary, await writer.close());
   } catch (err) {
     await writer?.abandon();
@@ -217,28 +303,6 @@ export async function parseReport(ctx: AbuseContext, reportId: number, progress?
       .where('id', '=', reportId)
       .execute();
     throw err;
-  }
-  async function readRecords(): Promise<void> {
-    for await (const record of parser.parse(input, ctxParse)) {
-      if (isRejected(record)) {
-        counts.rejected++;
-        await putDeadLetter(ctx.db, {
-          source: `abuse-report:${reportId}`,
-          format: `abuse:${format}`,
-          reason: record.reason,
-          position: record.position,
-          raw: record.raw,
-        });
-      } else if (isTriageSuggestion(record)) {
-        counts.suggestions++;
-        suggestions.push(record);
-      } else {
-        counts.events++;
-        events.push(eventRow(record, reportId, seq++, now));
-      }
-      if (events.length >= batchRows || suggestions.length >= SUGGESTION_BATCH) await flush();
-    }
-    await flush();
   }
   const state =
     format === 'mail'
@@ -263,29 +327,6 @@ export async function parseReport(ctx: AbuseContext, reportId: number, progress?
   };
 }
 
-export function eventRow(e: AbuseEvent, reportId: number, seq: number, now: string): NewAbuseEvent {
-  return {
-    reportId,
-    seq,
-    type: e.type,
-    identifier: e.identifier ?? null,
-    occurredAt: e.time,
-    sourceAddress: e.source.address ?? null,
-    sourcePort: e.source.port ?? null,
-    sourceHostname: e.source.hostname ?? null,
-    sourceUrl: e.source.url ?? null,
-    destination: e.destination ? JSON.stringify(e.destination) : null,
-    protocol: e.protocol ?? null,
-    reporter: e.reporter,
-    reportType: e.reportType,
-    evidence: e.evidence,
-    detail: e.detail ? JSON.stringify(e.detail) : null,
-    needsReview: e.needsReview ? 1 : 0,
-    state: 'new',
-    createdAt: now,
-  };
-}
-
 function outcomeOf(
   row: { id: number; format: string | null; state: string; events: number; rejected: number; suggestions: number },
   duplicate: boolean,
@@ -299,14 +340,6 @@ function outcomeOf(
     rejected: row.rejected,
     suggestions: row.suggestions,
   };
-}
-
-async function* countingBytes(input: AsyncIterable<Uint8Array>, progress?: Progress): AsyncIterable<Uint8Array> {
-  for await (const chunk of input) {
-    if (progress?.signal.aborted) throw new Error('cancelled');
-    yield chunk;
-    progress?.advance(chunk.byteLength);
-  }
 }
 
 /** Subject, From and Message-ID of a mail, unfolded, from its first bytes: for lists and duplicates. */

@@ -5,7 +5,7 @@ import { SMTPServer } from 'smtp-server';
 import { bearer, testApp, type TestApp } from '../../test/support/app.js';
 import { storeKinds } from '../../test/support/stores.js';
 import { addCase, addSubscriber, DAY, iso } from '../abuse/notices/notices.test-support.js';
-import { eventRow } from '../abuse/receive-report.js';
+import { eventRow } from '../abuse/event-row.js';
 import { configSchema } from '../config/index.js';
 import { writeObservationFlush, type SightingDelta } from '../store/sightings.js';
 

@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { bearer, testApp, type TestApp } from '../../test/support/app.js';
 import { storeKinds } from '../../test/support/stores.js';
-import { eventRow } from '../abuse/receive-report.js';
+import { eventRow } from '../abuse/event-row.js';
 import { applyLeaseRecords } from '../attribute/apply-leases.js';
 import type { AbuseEvent } from '../domain/abuse-event.js';
-import { upsertSubscriber } from '../store/subscribers.js';
 import { leaseSession } from '../../test/support/lease-session.js';
+import { addUserSubscribers } from '../../test/support/subscribers.js';
 
 // The desk's daily work through the API: events and their filters, the unassigned queue and its
 // retry once a late lease log is in, cases with their timeline, moves and notes — and who may.
@@ -39,20 +39,10 @@ for (const kind of await storeKinds()) {
       await applyLeaseRecords(t.store.db, 'radius', leaseSession('alice@isp', '100.64.0.7', T, T + 30 * D), {
         format: 'freeradius-detail',
       });
-      for (const [id, user] of [
+      await addUserSubscribers(t.store.db, system, [
         ['C-1', 'alice@isp'],
         ['C-2', 'bob@isp'],
-      ] as const) {
-        await upsertSubscriber(t.store.db, system, {
-          id,
-          name: id,
-          email: null,
-          phone: null,
-          address: null,
-          contract: null,
-          keys: [{ kind: 'user', value: user }],
-        });
-      }
+      ]);
       const report = await t.store.db
         .insertInto('abuseReports')
         .values({

@@ -12,8 +12,8 @@ import { buildApp } from '../api/server.js';
 import { applyLeaseRecords } from '../attribute/apply-leases.js';
 import { configSchema } from '../config/index.js';
 import type { LeaseEvent } from '../domain/lease.js';
-import { upsertSubscriber } from '../store/subscribers.js';
 import { startAbuse, type Abuse } from './abuse.js';
+import { addUserSubscribers } from '../../test/support/subscribers.js';
 
 // What `serve` runs for the desk, with real transports on loopback: a mail through the SMTP listener and
 // one dropped into a Maildir become reports, events and cases; the same mail again adds nothing; a
@@ -55,20 +55,10 @@ for (const kind of await storeKinds()) {
           format: 'freeradius-detail',
         },
       );
-      for (const [id, user] of [
+      await addUserSubscribers(store.db, system, [
         ['C-23', 'sato@isp'],
         ['C-150', 'ito@isp'],
-      ] as const) {
-        await upsertSubscriber(store.db, system, {
-          id,
-          name: id,
-          email: null,
-          phone: null,
-          address: null,
-          contract: null,
-          keys: [{ kind: 'user', value: user }],
-        });
-      }
+      ]);
       api = await startShadowserverApiServer({
         apiKey: KEY,
         secret: SECRET,

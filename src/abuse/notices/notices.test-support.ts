@@ -6,7 +6,7 @@ import type { AuditContext } from '../../domain/actor.js';
 import type { Database } from '../../store/schema.js';
 import { upsertSubscriber } from '../../store/subscribers.js';
 import { groupBatchIntoCases, writeAttribution } from '../attribution-batch.js';
-import { eventRow } from '../receive-report.js';
+import { eventRow } from '../event-row.js';
 import type { NoticeSender, OutgoingNotice, SendOutcome } from './send.js';
 
 // Shared by the notice tests: subscribers, events grouped into cases as attribution would, the notices

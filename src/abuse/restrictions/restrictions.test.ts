@@ -6,7 +6,6 @@ import { abuseEscalationSchema } from '../../config/abuse-escalation-schema.js';
 import type { AuditContext } from '../../domain/actor.js';
 import type { LeaseEvent } from '../../domain/lease.js';
 import { UserFacingError } from '../../domain/user-facing-error.js';
-import { upsertSubscriber } from '../../store/subscribers.js';
 import { caseTimeline, moveCase } from '../cases.js';
 import { restrictedClientAddresses } from './active-clients.js';
 import { addressesHeldNow } from './held-addresses.js';
@@ -18,6 +17,7 @@ import {
   requestRestriction,
   restrictionDetail,
 } from './restrictions.js';
+import { addUserSubscribers } from '../../../test/support/subscribers.js';
 
 const DESK: AuditContext = { actor: { kind: 'user', userId: 1, username: 'desk1', role: 'abuse_desk' } };
 const LEAD: AuditContext = { actor: { kind: 'user', userId: 2, username: 'lead', role: 'abuse_desk' } };
@@ -47,21 +47,11 @@ for (const kind of await storeKinds()) {
 
     before(async () => {
       store = await kind.open();
-      for (const [id, user] of [
+      await addUserSubscribers(store.db, DESK, [
         ['C-23', 'sato@isp'],
         ['C-24', 'suzuki@isp'],
         ['C-25', 'tanaka@isp'],
-      ] as const) {
-        await upsertSubscriber(store.db, DESK, {
-          id,
-          name: id,
-          email: null,
-          phone: null,
-          address: null,
-          contract: null,
-          keys: [{ kind: 'user', value: user }],
-        });
-      }
+      ]);
       await applyLeaseRecords(
         store.db,
         'radius',

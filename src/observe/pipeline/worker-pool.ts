@@ -1,6 +1,7 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { LogSink } from '../../log.js';
 import type { BatchJob, BatchResult, FromWorker, IndicatorTable, ToWorker, WorkerSettings } from './messages.js';
+import { startWorker } from '../../jobs/start-worker.js';
 
 /** A job as the caller hands it in: the pool numbers it. */
 export type NewJob = BatchJob extends infer J ? (J extends BatchJob ? Omit<J, 'seq'> : never) : never;
@@ -50,7 +51,7 @@ export function createWorkerPool<M>(options: PoolOptions<M>): WorkerPool<M> {
   const post = (slot: Slot, message: ToWorker, transfer?: ArrayBuffer[]) => slot.worker.postMessage(message, transfer);
 
   const spawn = (index: number): void => {
-    const worker = startWorker();
+    const worker = startWorker(new URL('./worker.ts', import.meta.url));
     const slot: Slot = { worker, inFlight: new Map() };
     slots[index] = slot;
     post(slot, { type: 'settings', settings: options.settings });
@@ -173,14 +174,4 @@ function failedResult(job: BatchJob, error: string): BatchResult {
     ],
     raw: null,
   };
-}
-
-/** The worker entry: the built .js in production; under tsx (tests, benchmarks) the .ts, through tsx's loader. */
-function startWorker(): Worker {
-  const ts = import.meta.url.endsWith('.ts');
-  const url = new URL(ts ? './worker.ts' : './worker.js', import.meta.url);
-  if (!ts) return new Worker(url);
-  const api = import.meta.resolve('tsx/esm/api');
-  const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); })`;
-  return new Worker(boot, { eval: true });
 }
