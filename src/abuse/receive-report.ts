@@ -5,6 +5,7 @@ import { nowIso } from '../domain/time.js';
 import { UserFacingError } from '../domain/user-facing-error.js';
 import type { Progress } from '../jobs/run.js';
 import { putDeadLetter } from '../store/dead-letters.js';
+import { withBulkWriteCache } from '../store/bulk-write-cache.js';
 import { sqliteHandle } from '../store/open.js';
 import type { Database, NewAbuseEvent } from '../store/schema.js';
 import { loadCsvMapping } from './csv-mappings.js';
@@ -73,11 +74,11 @@ export type AbuseContext = {
   reader?: (ReaderSetup & { fromBytes?: number | undefined }) | undefined;
 };
 
-// Event rows per transaction. On SQLite larger batches write the pages they share (the ends of the indexes,
-// the table's last page) fewer times; on PostgreSQL, where a batch is written while the next is parsed
-// (event-writer.ts), two are in memory at once: smaller ones keep a large report's peak memory under twice
-// its size (bench/README.md, abuse intake). Suggestions go
-// in as one multi-row statement, kept under SQLite's 32,766 bound variables.
+// Event rows per transaction, and per batch handed from the reading thread. A large report has batches in
+// both threads at once (one written, one waiting, one being read, and on PostgreSQL one in flight,
+// event-writer.ts): these sizes keep its peak memory under twice the file, where larger ones gained little
+// (bench/README.md, abuse intake). Suggestions go in as one multi-row statement, kept under SQLite's 32,766
+// bound variables.
 const BATCH = { sqlite: 15_000, postgres: 18_000 } as const;
 const SUGGESTION_BATCH = 2000;
 /** From this size a report is read in a thread of its own, when the context says how (`reader`). */
@@ -266,29 +267,19 @@ export async function parseReport(ctx: AbuseContext, reportId: number, progress?
     await flush();
   };
 
+  const { reader } = ctx;
   try {
     if (
-      ctx.reader &&
+      reader &&
       ctx.attribution &&
       (format === 'shadowserver' || format === 'csv') &&
-      report.sizeBytes >= (ctx.reader.fromBytes ?? READ_IN_THREAD_BYTES)
+      report.sizeBytes >= (reader.fromBytes ?? READ_IN_THREAD_BYTES)
     ) {
       const { deterministicNat: _functions, windowDays: _window, audit: _audit, ...decide } = ctx.attribution;
-      await readInThread(
-        {
-          setup: ctx.reader,
-          dataDir: ctx.dataDir,
-          sha256: report.sha256,
-          reportId,
-          format,
-          formatOptions,
-          fileName,
-          now,
-          decide,
-          batchRows,
-        },
-        take,
-        progress?.signal,
+      const job = { setup: reader, dataDir: ctx.dataDir, sha256: report.sha256, reportId, format, formatOptions };
+      // The lease look-ups that a large cache helps run in the reading thread, on its own connection.
+      await withBulkWriteCache(ctx.db, () =>
+        readInThread({ ...job, fileName, now, decide, batchRows }, take, progress?.signal),
       );
     } else await readHere();
     if (writer && attribution) addTo(attribution.summary, await writer.close());
