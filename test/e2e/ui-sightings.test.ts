@@ -256,6 +256,17 @@ describe('browser UI: sightings and observation inputs', { skip: chromiumMissing
     assert.deepEqual(await column(page, 'sighting-blocked', 1), ['12 / 12 blocked']);
     assert.equal(await page.getByTestId('sightings-filter-point').inputValue(), 'dns');
 
+    // The menu's Sightings while a filter is shown: the whole list, and an empty form; back brings the filter back.
+    await page.getByTestId('nav-sightings').click();
+    await page.waitForURL(/\/sightings$/);
+    assert.equal((await column(page, 'sighting-client', PAGE_SIZE))[0], '192.0.2.10');
+    assert.equal(await page.getByTestId('sightings-filter-indicator').inputValue(), '');
+    await page.goBack();
+    await page.waitForURL(/\/sightings\?indicator=c2\.example&point=dns$/);
+    // The whole list stays until the filtered one arrives, and has such a row too: wait for the one row alone.
+    assert.deepEqual(await column(page, 'sighting-blocked', 1), ['12 / 12 blocked']);
+    assert.equal(await page.getByTestId('sightings-filter-indicator').inputValue(), 'c2.example');
+
     await page.getByTestId('sightings-clear').click();
     await page.waitForURL(/\/sightings$/);
     assert.equal((await column(page, 'sighting-client', PAGE_SIZE))[0], '192.0.2.10');

@@ -4,7 +4,7 @@ import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useApp } from '../context';
 import { DEFAULT_TIME_ZONE } from '../format';
-import { navigate, usePath } from '../router';
+import { navigate, usePath, useVisit } from '../router';
 import { allowed, findRoute, navigationFor } from '../routes';
 import { LanguageSwitch } from './LanguageSwitch';
 import { Link } from './Link';
@@ -14,6 +14,7 @@ export function Shell() {
   const { t } = useTranslation();
   const { user, meta, timeZone, setTimeZone, logout } = useApp();
   const path = usePath();
+  const visit = useVisit();
   const found = findRoute(path);
   const route = found?.route;
   const visible = route !== undefined && allowed(route, user.role);
@@ -71,7 +72,7 @@ export function Shell() {
           </ul>
           {meta && <div className="sidenav-footer muted">v{meta.version}</div>}
         </nav>
-        <main className="content">{Screen && found && <Screen params={found.params} />}</main>
+        <main className="content">{Screen && found && <Screen key={visit} params={found.params} />}</main>
       </div>
     </div>
   );
