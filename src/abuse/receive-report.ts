@@ -1,15 +1,12 @@
 import type { Kysely } from 'kysely';
-import { isTriageSuggestion, type TriageSuggestion } from '../domain/abuse-event.js';
-import { isRejected, type Rejected } from '../domain/format.js';
 import { nowIso } from '../domain/time.js';
 import { UserFacingError } from '../domain/user-facing-error.js';
 import type { Progress } from '../jobs/run.js';
 import { putDeadLetter } from '../store/dead-letters.js';
 import { withBulkWriteCache } from '../store/bulk-write-cache.js';
 import { sqliteHandle } from '../store/open.js';
-import type { Database, NewAbuseEvent } from '../store/schema.js';
+import type { Database } from '../store/schema.js';
 import { loadCsvMapping } from './csv-mappings.js';
-import { eventRow } from './event-row.js';
 import { readEvidence, storeEvidence } from './evidence.js';
 import { insertEvents } from './insert-events.js';
 import {
@@ -25,6 +22,7 @@ import { startAttributionRun, type EventAttributionOptions } from './attribution
 import { abuseFormat, detectAbuseFormat, type AbuseFormatName } from './formats/registry.js';
 import type { ShadowserverSchema } from './formats/shadowserver-schema.js';
 import { handleBounce, isDeliveryStatusReport } from './notices/bounce.js';
+import { reportBatches } from './report-batches.js';
 import { readInThread, type ReaderBatch, type ReaderSetup } from './report-reader.js';
 
 // Intake's single path: whatever brought a report (SMTP, IMAP, Maildir, upload, the command line, the
@@ -80,7 +78,7 @@ export type AbuseContext = {
 // (bench/README.md, abuse intake). Suggestions go in as one multi-row statement, kept under SQLite's 32,766
 // bound variables.
 const BATCH = { sqlite: 15_000, postgres: 18_000 } as const;
-const SUGGESTION_BATCH = 2000;
+const SUGGESTION_ROWS = 2000;
 /** From this size a report is read in a thread of its own, when the context says how (`reader`). */
 const READ_IN_THREAD_BYTES = 16 * 2 ** 20;
 
@@ -211,12 +209,12 @@ export async function parseReport(ctx: AbuseContext, reportId: number, progress?
         raw: record.raw,
       });
     }
-    for (let i = 0; i < suggestions.length; i += SUGGESTION_BATCH) {
-      counts.suggestions += Math.min(SUGGESTION_BATCH, suggestions.length - i);
+    for (let i = 0; i < suggestions.length; i += SUGGESTION_ROWS) {
+      counts.suggestions += Math.min(SUGGESTION_ROWS, suggestions.length - i);
       await ctx.db
         .insertInto('triageSuggestions')
         .values(
-          suggestions.slice(i, i + SUGGESTION_BATCH).map((s) => ({
+          suggestions.slice(i, i + SUGGESTION_ROWS).map((s) => ({
             reportId,
             kind: s.kind,
             value: s.value,
@@ -231,40 +229,17 @@ export async function parseReport(ctx: AbuseContext, reportId: number, progress?
 
   /** Here, on this thread: a report too small for a thread of its own, or one stored without attribution. */
   const readHere = async () => {
-    let events: NewAbuseEvent[] = [];
-    let rejected: Rejected[] = [];
-    let suggestions: TriageSuggestion[] = [];
-    let bytes = 0;
-    const flush = async () => {
+    const file = readEvidence(ctx.dataDir, report.sha256);
+    const place = { id: reportId, fileName, now, batchRows };
+    for await (const { events, ...rest } of reportBatches(parser, file, place, progress?.signal)) {
       let decided: DecidedBatch | null = null;
       if (attribution) decided = events.length > 0 ? await decideRows(ctx.db, attribution.run, events) : null;
       else if (events.length > 0) {
         counts.events += events.length;
         await insertEvents(ctx.db, events);
       }
-      const batch = { decided, rejected, suggestions, bytes };
-      [events, rejected, suggestions, bytes] = [[], [], [], 0];
-      await take(batch);
-    };
-    const input = (async function* () {
-      for await (const chunk of readEvidence(ctx.dataDir, report.sha256) as AsyncIterable<Uint8Array>) {
-        if (progress?.signal.aborted) throw new Error('cancelled');
-        yield chunk;
-        bytes += chunk.byteLength;
-      }
-    })();
-    let seq = 0;
-    for await (const record of parser.parse(input, {
-      source: `report ${reportId}`,
-      input: fileName,
-      now: new Date(),
-    })) {
-      if (isRejected(record)) rejected.push(record);
-      else if (isTriageSuggestion(record)) suggestions.push(record);
-      else events.push(eventRow(record, reportId, seq++, now));
-      if (events.length >= batchRows || rejected.length + suggestions.length >= SUGGESTION_BATCH) await flush();
+      await take({ decided, ...rest });
     }
-    await flush();
   };
 
   const { reader } = ctx;

@@ -1,24 +1,19 @@
 import { once } from 'node:events';
 import { parentPort, workerData } from 'node:worker_threads';
 import { deterministicResolver } from '../attribute/deterministic-resolver.js';
-import { isTriageSuggestion, type TriageSuggestion } from '../domain/abuse-event.js';
-import { isRejected, type Rejected } from '../domain/format.js';
 import { openStore, sqliteHandle } from '../store/open.js';
-import type { NewAbuseEvent } from '../store/schema.js';
 import { decideRows } from './attribute-events.js';
 import { startAttributionRun } from './attribution-decisions.js';
 import { readEvidence } from './evidence.js';
 import { csvMappingFormat } from './formats/csv-mapping.js';
 import { shadowserverFormat } from './formats/shadowserver.js';
-import { eventRow } from './event-row.js';
 import { packRows } from './packed-rows.js';
+import { reportBatches } from './report-batches.js';
 import type { FromReader, ReaderJob, ToReader } from './report-reader.js';
 
 // The reading thread of a large report (report-reader.ts): parse, decide each batch, hand it over, and wait
 // until the writer has taken it before handing over the next. It only reads the store.
 
-/** Dead letters and suggestions a batch may carry before it is handed over early (a file of bad rows). */
-const RECORDS_PER_BATCH = 2000;
 /** The writer's connection keeps the large page cache; this one reads a few lease pages per batch. */
 const READER_CACHE_KIB = 16 * 1024;
 
@@ -51,34 +46,16 @@ async function read(): Promise<void> {
       job.format === 'csv' && mapping
         ? csvMappingFormat(mapping)
         : shadowserverFormat({ reportType, schema: shadowserverSchema });
-    let events: NewAbuseEvent[] = [];
-    let rejected: Rejected[] = [];
-    let suggestions: TriageSuggestion[] = [];
-    let bytes = 0;
-    let seq = 0;
-    const flush = async () => {
+    const file = readEvidence(job.dataDir, job.sha256);
+    const place = { id: job.reportId, fileName: job.fileName, now: job.now, batchRows: job.batchRows };
+    for await (const { events, ...rest } of reportBatches(parser, file, place)) {
       const decided = events.length > 0 ? await decideRows(store.db, run, events) : null;
       // The writer holds one batch and one waits: the next is handed over when the waiting one is taken.
       while (taken === 0) await once(port, 'message');
       taken--;
       const packed = decided && { ...decided, rows: packRows(decided.rows), attributed: packRows(decided.attributed) };
-      post({ kind: 'batch', decided: packed, rejected, suggestions, bytes });
-      [events, rejected, suggestions, bytes] = [[], [], [], 0];
-    };
-    const input = (async function* () {
-      for await (const chunk of readEvidence(job.dataDir, job.sha256)) {
-        yield chunk as Uint8Array;
-        bytes += (chunk as Uint8Array).byteLength;
-      }
-    })();
-    const ctx = { source: `report ${job.reportId}`, input: job.fileName, now: new Date(job.now) };
-    for await (const record of parser.parse(input, ctx)) {
-      if (isRejected(record)) rejected.push(record);
-      else if (isTriageSuggestion(record)) suggestions.push(record);
-      else events.push(eventRow(record, job.reportId, seq++, job.now));
-      if (events.length >= job.batchRows || rejected.length + suggestions.length >= RECORDS_PER_BATCH) await flush();
+      post({ kind: 'batch', decided: packed, ...rest });
     }
-    if (events.length + rejected.length + suggestions.length > 0 || bytes > 0) await flush();
   } finally {
     await store.close();
   }
