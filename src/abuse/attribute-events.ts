@@ -104,11 +104,6 @@ export async function attributeNewEvents(
         lookups,
       });
       await writeEventStates(db, trx, cases, attributed, unassigned);
-      const addressOf = new Map(events.map((e) => [Number(e.id), e.sourceAddress]));
-      await addCaseAddresses(
-        trx,
-        attributed.map((a, i) => ({ caseId: cases.caseOf[i]!.id!, address: addressOf.get(a.id) })),
-      );
       return added;
     });
     addTo(summary, written);
@@ -164,10 +159,6 @@ export async function writeDecided(
       row.caseId = cases.caseOf[i]!.id!;
     }
     await insertEventsIn(db, trx, byCase(batch.rows));
-    await addCaseAddresses(
-      trx,
-      batch.attributed.map((a, i) => ({ caseId: cases.caseOf[i]!.id!, address: batch.rows[a.id]!.sourceAddress })),
-    );
     return summary;
   });
 }
@@ -189,7 +180,7 @@ function byCase(rows: readonly NewAbuseEvent[]): NewAbuseEvent[] {
 }
 
 /** The events split by their decisions; `idOf` names an event in the rows written afterwards. */
-function split<E extends { type: string; occurredAt: string }>(
+function split<E extends { type: string; occurredAt: string; sourceAddress?: string | null | undefined }>(
   events: readonly E[],
   decisions: readonly Decision[],
   idOf: (e: E, i: number) => number,
@@ -206,12 +197,16 @@ function split<E extends { type: string; occurredAt: string }>(
         type: e.type,
         occurredAt: e.occurredAt,
         key: d.key,
+        address: e.sourceAddress,
       });
   }
   return { attributed, unassigned };
 }
 
-/** The batch's cases grouped and written and its audit entry; the cases, and what the batch adds to a summary. */
+/**
+ * The batch's cases grouped and written, with the addresses each now lists, and its audit entry; the cases, and
+ * what the batch adds to a summary.
+ */
 async function writeBatch(
   db: Kysely<Database>,
   trx: Transaction<Database>,
@@ -221,6 +216,10 @@ async function writeBatch(
   const { attributed, unassigned, lookups } = batch;
   const cases = await groupBatchIntoCases(db, trx, attributed, options.windowDays);
   const casesOpened = await writeCases(db, trx, cases, nowIso());
+  await addCaseAddresses(
+    trx,
+    attributed.map((a, i) => ({ caseId: cases.caseOf[i]!.id!, address: a.address })),
+  );
   await appendAudit(trx, options.audit, {
     action: 'attribution.lookup',
     target: `abuse-events:${attributed.length + unassigned}`,

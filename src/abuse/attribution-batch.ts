@@ -16,6 +16,8 @@ export type AttributedRow = {
   type: string;
   occurredAt: string;
   key: string;
+  /** The event's source address, which its case lists (case-addresses.ts). */
+  address?: string | null | undefined;
 };
 export type UnassignedRow = { id: number; reason: UnassignedReason; key: string | null };
 

@@ -64,12 +64,12 @@ export function installAbuseMetrics(
       this.reset();
       // The two queues are counted from their partial indexes (migration 0015); the attributed events, nine
       // in ten, are what is left of the total, which the smallest index answers.
+      const events = () => db.selectFrom('abuseEvents');
       const count = (q: ReturnType<typeof events>) =>
         q
           .select((eb) => eb.fn.countAll().as('n'))
           .executeTakeFirstOrThrow()
           .then((r) => Number(r.n));
-      const events = () => db.selectFrom('abuseEvents');
       const [total, waiting, unassigned] = await Promise.all([
         count(events()),
         count(events().where('state', '=', sql.lit('new'))),
